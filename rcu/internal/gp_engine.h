@@ -1,0 +1,175 @@
+// Copyright 2026 The grace Authors. SPDX-License-Identifier: Apache-2.0
+//
+// rcu/internal/gp_engine.h: the machinery every grace domain shares above its reader
+// algorithm: grace-period sequencing (concurrent Synchronize() callers share grace periods),
+// polled grace periods, and deferred callbacks run by a lazily started worker thread with a
+// bounded queue.
+//
+// A domain type (TasksTraceRcu, Srcu, SrcuFast) owns one GpEngine and gives it one function,
+// `wait_for_readers`, that performs the algorithm-specific part of one grace period: on
+// return, every reader that was running when it was called has finished, and each such
+// reader's accesses happen before the return (the domain's heavy barriers provide that).
+//
+// Sequence word (gp_seq_), as in the kernel's rcu_seq:
+//
+//   bit 63 ............................ 1   bit 0
+//   +------------------------------------+-------+
+//   |  number of grace periods started   | state |   state 1: a grace period is running
+//   +------------------------------------+-------+   state 0: idle
+//
+//   GetState() = the first even value reached after a whole grace period that starts after
+//   the call: (seq + 3) & ~1. Poll(s) = gp_seq_ >= s. 64 bits never wrap in practice (one
+//   grace period per nanosecond would take 292 years).
+//
+// Callbacks: Call() appends to pending_; the worker takes the whole list as one batch, runs
+// one grace period for it (sharing it with concurrent Synchronize() callers), then invokes the
+// batch in order. Barrier() queues a marker and waits for it, so every callback queued before
+// Barrier() started has run when it returns.
+//
+// Memory bound: at most Options::max_pending_callbacks callbacks wait at once. A Call() that
+// would exceed it blocks until the worker has made room, unless the caller is inside a read
+// section of this domain or is the worker itself: waiting there could deadlock (the grace
+// period that makes room waits for that very reader), so such calls are queued over the bound
+// and counted in Stats::over_bound.
+//
+// fork(): every engine is registered in a process-wide list. The fork handlers take each
+// engine's locks before fork() and release them after, in the parent and in the child. In the
+// child the worker thread does not exist: pending callbacks stay queued and a new worker starts
+// on the next Call(), StartPoll() or Barrier(), or the destructor runs them inline. A batch the
+// parent's worker was running at the moment of fork() runs in the parent only (the child's
+// copies of it are leaked, never run twice).
+
+#ifndef GRACE_RCU_INTERNAL_GP_ENGINE_H_
+#define GRACE_RCU_INTERNAL_GP_ENGINE_H_
+
+#include <pthread.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "rcu/gp_state.h"
+
+namespace grace {
+namespace rcu_internal {
+
+// std::mutex with Clang thread-safety annotations (absl::Mutex is avoided in grace's
+// concurrency code: under TSan its 20220623 release reports false races, notes/toolchain.md).
+class ABSL_LOCKABLE Mutex {
+ public:
+  void lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { mu_.lock(); }
+  void unlock() ABSL_UNLOCK_FUNCTION() { mu_.unlock(); }
+  std::mutex& native() ABSL_RETURN_CAPABILITY(this) { return mu_; }
+
+ private:
+  std::mutex mu_;
+};
+
+class ABSL_SCOPED_LOCKABLE MutexLock {
+ public:
+  explicit MutexLock(Mutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) : mu_(mu) { mu_->lock(); }
+  ~MutexLock() ABSL_UNLOCK_FUNCTION() { mu_->unlock(); }
+  MutexLock(const MutexLock&) = delete;
+  MutexLock& operator=(const MutexLock&) = delete;
+
+ private:
+  Mutex* const mu_;
+};
+
+// Waits on `cv` with `mu` held (as std::condition_variable::wait does).
+void WaitOn(std::condition_variable& cv, Mutex& mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
+class GpEngine {
+ public:
+  struct Options {
+    // Bound on queued callbacks (see the file comment). Must be >= 1.
+    size_t max_pending_callbacks = size_t{1} << 16;
+    // Names the domain in diagnostics ("tasks_trace:default", "srcu"); a string literal.
+    const char* name = "domain";
+  };
+
+  struct Stats {
+    uint64_t grace_periods = 0;       // completed
+    uint64_t callbacks_invoked = 0;
+    size_t pending = 0;               // queued, not yet invoked (includes the running batch)
+    size_t peak_pending = 0;
+    uint64_t over_bound = 0;          // Calls queued beyond the bound (reader or worker caller)
+    uint64_t blocked_calls = 0;       // Calls that waited for room
+  };
+
+  GpEngine(absl::AnyInvocable<void()> wait_for_readers, Options options);
+  // Runs every pending callback (after one last grace period) and stops the worker.
+  ~GpEngine();
+  GpEngine(const GpEngine&) = delete;
+  GpEngine& operator=(const GpEngine&) = delete;
+
+  // Waits for a full grace period; concurrent callers share grace periods.
+  void Synchronize() ABSL_LOCKS_EXCLUDED(gp_mu_, mu_);
+
+  GpState GetState() const noexcept;
+  GpState StartPoll() ABSL_LOCKS_EXCLUDED(mu_);
+  bool Poll(GpState s) const noexcept;
+  void CondSynchronize(GpState s) ABSL_LOCKS_EXCLUDED(gp_mu_, mu_);
+
+  // `caller_in_reader`: the caller is inside a read section of this domain (never blocks).
+  void Call(absl::AnyInvocable<void() &&> fn, bool caller_in_reader) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Returns when every callback queued before the call has been invoked.
+  void Barrier() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // True on the worker thread (inside a callback).
+  bool OnWorkerThread() const noexcept;
+
+  Stats GetStats() const ABSL_LOCKS_EXCLUDED(mu_);
+  const Options& options() const noexcept { return options_; }
+
+  // fork() support: called by the process-wide handlers for every live engine.
+  void ForkPrepare() ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  void ForkParent() ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  void ForkChild() ABSL_NO_THREAD_SAFETY_ANALYSIS;
+
+ private:
+  using Callback = absl::AnyInvocable<void() &&>;
+
+  void RunGracePeriodLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(gp_mu_);
+  void SynchronizeTo(GpState target) ABSL_LOCKS_EXCLUDED(gp_mu_, mu_);
+  void EnsureWorkerLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WorkerLoop() ABSL_LOCKS_EXCLUDED(mu_);
+  // Takes pending_ (or waits for work); false when stopping with nothing left.
+  bool TakeBatch(std::vector<Callback>* batch, bool* gp_requested) ABSL_LOCKS_EXCLUDED(mu_);
+  void RunBatch(std::vector<Callback>* batch) ABSL_LOCKS_EXCLUDED(mu_);
+  static void* WorkerMain(void* self);
+
+  absl::AnyInvocable<void()> wait_for_readers_;
+  const Options options_;
+
+  // Grace-period sequence (see the file comment). Written under gp_mu_.
+  std::atomic<uint64_t> gp_seq_{0};
+  Mutex gp_mu_;  // serialises grace periods; taken before mu_ when both are needed
+
+  mutable Mutex mu_;
+  std::condition_variable work_cv_;   // worker waits for work
+  std::condition_variable room_cv_;   // blocked Call()s and Barrier()s wait here
+  std::vector<Callback> pending_ ABSL_GUARDED_BY(mu_);
+  bool gp_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool worker_running_ ABSL_GUARDED_BY(mu_) = false;
+  pthread_t worker_ ABSL_GUARDED_BY(mu_){};
+  std::atomic<pthread_t> worker_id_{};  // for OnWorkerThread(); 0 when none
+  uint64_t batches_done_ ABSL_GUARDED_BY(mu_) = 0;   // batches fully invoked
+  uint64_t batches_taken_ ABSL_GUARDED_BY(mu_) = 0;  // batches taken by the worker
+  Stats stats_ ABSL_GUARDED_BY(mu_);
+
+  GpEngine* fork_next_ = nullptr;  // process-wide list (fork handlers), under its own lock
+  GpEngine* fork_prev_ = nullptr;
+};
+
+}  // namespace rcu_internal
+}  // namespace grace
+
+#endif  // GRACE_RCU_INTERNAL_GP_ENGINE_H_
