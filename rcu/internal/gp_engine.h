@@ -64,7 +64,7 @@ class ABSL_LOCKABLE Mutex {
  public:
   void lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { mu_.lock(); }
   void unlock() ABSL_UNLOCK_FUNCTION() { mu_.unlock(); }
-  std::mutex& native() ABSL_RETURN_CAPABILITY(this) { return mu_; }
+  std::mutex& native() ABSL_LOCK_RETURNED(this) { return mu_; }
 
  private:
   std::mutex mu_;
@@ -132,6 +132,7 @@ class GpEngine {
   void ForkPrepare() ABSL_NO_THREAD_SAFETY_ANALYSIS;
   void ForkParent() ABSL_NO_THREAD_SAFETY_ANALYSIS;
   void ForkChild() ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  GpEngine* fork_next() const noexcept { return fork_next_; }
 
  private:
   using Callback = absl::AnyInvocable<void() &&>;

@@ -1,0 +1,281 @@
+// Copyright 2026 The grace Authors. SPDX-License-Identifier: Apache-2.0
+//
+// GpEngine: grace-period sequencing and deferred callbacks (see gp_engine.h for the model).
+//
+// Sharing grace periods. Synchronize() snapshots the target state, then takes gp_mu_ and runs
+// grace periods until the target is reached. Callers that queued on gp_mu_ while one grace
+// period ran find their target reached by the next one (or already by that one), so N
+// concurrent callers cost at most two grace periods beyond the one in flight.
+//
+// Ordering of the snapshot ([gs:F], a seq_cst fence in GetState()) pairs with the seq_cst
+// store that marks a grace period running ([gs:S]): an updater that unpublished an object and
+// then took a snapshot either sees the running grace period's odd sequence (and waits for the
+// next one), or that grace period had not yet marked itself running, so its first heavy
+// barrier comes after the unpublish and it covers the updater. The release store that ends a
+// grace period ([gs:E]) pairs with the acquire load in Poll() ([gs:P]): a true Poll() sees
+// everything the grace period saw.
+
+#include "rcu/internal/gp_engine.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <utility>
+
+#include "rcu/internal/check.h"
+
+namespace grace {
+namespace rcu_internal {
+
+void WaitOn(std::condition_variable& cv, Mutex& mu) {
+  std::unique_lock<std::mutex> lock(mu.native(), std::adopt_lock);
+  cv.wait(lock);
+  lock.release();  // still held: ownership returns to the caller's MutexLock
+}
+
+namespace {
+
+// Process-wide list of engines, for the fork handlers.
+struct ForkRegistry {
+  std::mutex mu;
+  GpEngine* head = nullptr;
+};
+
+ForkRegistry& Registry() {
+  static ForkRegistry* registry = [] {
+    auto* r = new ForkRegistry;
+    int err = pthread_atfork(
+        [] {
+          Registry().mu.lock();  // released by the parent/child handlers
+          for (GpEngine* e = Registry().head; e != nullptr; e = e->fork_next()) e->ForkPrepare();
+        },
+        [] {
+          for (GpEngine* e = Registry().head; e != nullptr; e = e->fork_next()) e->ForkParent();
+          Registry().mu.unlock();
+        },
+        [] {
+          for (GpEngine* e = Registry().head; e != nullptr; e = e->fork_next()) e->ForkChild();
+          Registry().mu.unlock();
+        });
+    if (err != 0) GRACE_DIE_ERRNO("pthread_atfork", err);
+    return r;
+  }();
+  return *registry;
+}
+
+}  // namespace
+
+GpEngine::GpEngine(absl::AnyInvocable<void()> wait_for_readers, Options options)
+    : wait_for_readers_(std::move(wait_for_readers)), options_(options) {
+  GRACE_CHECK(options_.max_pending_callbacks >= 1, "GpEngine: max_pending_callbacks must be >= 1");
+  ForkRegistry& r = Registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  fork_next_ = r.head;
+  if (r.head != nullptr) r.head->fork_prev_ = this;
+  r.head = this;
+}
+
+GpEngine::~GpEngine() {
+  GRACE_CHECK(!OnWorkerThread(), "a grace domain was destroyed by one of its own callbacks");
+  bool join = false;
+  pthread_t worker{};
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+    join = worker_running_;
+    worker = worker_;
+    work_cv_.notify_all();
+  }
+  if (join) {
+    int err = pthread_join(worker, nullptr);
+    if (err != 0) GRACE_DIE_ERRNO("pthread_join(grace callback worker)", err);
+  }
+  // No worker (never started, or gone after fork()): run what is left here. Nothing is lost.
+  std::vector<Callback> batch;
+  bool gp_requested = false;
+  while (TakeBatch(&batch, &gp_requested)) RunBatch(&batch);
+  {
+    ForkRegistry& r = Registry();
+    std::lock_guard<std::mutex> lock(r.mu);
+    if (fork_prev_ != nullptr) fork_prev_->fork_next_ = fork_next_;
+    if (fork_next_ != nullptr) fork_next_->fork_prev_ = fork_prev_;
+    if (r.head == this) r.head = fork_next_;
+  }
+}
+
+GpState GpEngine::GetState() const noexcept {
+  // [gs:F] pairs with [gs:S]: the caller's earlier stores (an unpublish) are ordered before
+  // the snapshot, so a grace period that the snapshot does not count as running covers them.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  uint64_t s = gp_seq_.load(std::memory_order_relaxed);
+  return GpState{(s + 3) & ~uint64_t{1}};
+}
+
+bool GpEngine::Poll(GpState s) const noexcept {
+  // [gs:P] pairs with [gs:E].
+  return gp_seq_.load(std::memory_order_acquire) >= s.seq;
+}
+
+void GpEngine::RunGracePeriodLocked() {
+  uint64_t s = gp_seq_.load(std::memory_order_relaxed);
+  // [gs:S] pairs with [gs:F]: mark the grace period running before it looks at readers.
+  gp_seq_.store(s + 1, std::memory_order_seq_cst);
+  wait_for_readers_();
+  // [gs:E] pairs with [gs:P]: a Poll() that sees the new value sees what the readers did.
+  gp_seq_.store(s + 2, std::memory_order_release);
+  MutexLock lock(&mu_);
+  ++stats_.grace_periods;
+}
+
+void GpEngine::SynchronizeTo(GpState target) {
+  if (Poll(target)) return;
+  MutexLock lock(&gp_mu_);
+  while (!Poll(target)) RunGracePeriodLocked();
+}
+
+void GpEngine::Synchronize() { SynchronizeTo(GetState()); }
+
+void GpEngine::CondSynchronize(GpState s) { SynchronizeTo(s); }
+
+GpState GpEngine::StartPoll() {
+  GpState s = GetState();
+  MutexLock lock(&mu_);
+  if (!stopping_) {
+    gp_requested_ = true;
+    EnsureWorkerLocked();
+    work_cv_.notify_one();
+  }
+  return s;
+}
+
+bool GpEngine::OnWorkerThread() const noexcept {
+  pthread_t id = worker_id_.load(std::memory_order_acquire);
+  return id != pthread_t{} && pthread_equal(id, pthread_self());
+}
+
+void GpEngine::Call(Callback fn, bool caller_in_reader) {
+  const bool may_wait = !caller_in_reader && !OnWorkerThread();
+  MutexLock lock(&mu_);
+  // The bound covers every callback held in memory: queued ones and the batch being run.
+  if (stats_.pending >= options_.max_pending_callbacks) {
+    if (may_wait) {
+      ++stats_.blocked_calls;
+      EnsureWorkerLocked();
+      while (stats_.pending >= options_.max_pending_callbacks && worker_running_) {
+        work_cv_.notify_one();
+        WaitOn(room_cv_, mu_);
+      }
+    } else {
+      ++stats_.over_bound;
+    }
+  }
+  pending_.push_back(std::move(fn));
+  ++stats_.pending;
+  if (stats_.pending > stats_.peak_pending) stats_.peak_pending = stats_.pending;
+  EnsureWorkerLocked();
+  work_cv_.notify_one();
+}
+
+void GpEngine::Barrier() {
+  GRACE_CHECK(!OnWorkerThread(),
+              "Barrier() called from a callback of the same domain (it would wait for itself)");
+  bool done = false;  // written by the marker under mu_
+  Call([this, &done] {
+         MutexLock lock(&mu_);
+         done = true;
+         room_cv_.notify_all();
+       },
+       /*caller_in_reader=*/false);
+  for (;;) {
+    {
+      MutexLock lock(&mu_);
+      if (done) return;
+      if (worker_running_) {
+        WaitOn(room_cv_, mu_);
+        continue;
+      }
+    }
+    // fork() child or a stopping engine: no worker will run the marker; run the queue here.
+    std::vector<Callback> batch;
+    bool gp_requested = false;
+    if (TakeBatch(&batch, &gp_requested)) RunBatch(&batch);
+  }
+}
+
+GpEngine::Stats GpEngine::GetStats() const {
+  MutexLock lock(&mu_);
+  return stats_;
+}
+
+void GpEngine::EnsureWorkerLocked() {
+  if (worker_running_ || stopping_) return;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  int err = pthread_create(&worker_, &attr, &GpEngine::WorkerMain, this);
+  pthread_attr_destroy(&attr);
+  if (err != 0) GRACE_DIE_ERRNO("pthread_create(grace callback worker)", err);
+  worker_running_ = true;
+}
+
+void* GpEngine::WorkerMain(void* self) {
+  auto* engine = static_cast<GpEngine*>(self);
+  engine->worker_id_.store(pthread_self(), std::memory_order_release);
+  engine->WorkerLoop();
+  return nullptr;
+}
+
+bool GpEngine::TakeBatch(std::vector<Callback>* batch, bool* gp_requested) {
+  MutexLock lock(&mu_);
+  while (pending_.empty() && !gp_requested_) {
+    // Only the worker waits for work; other callers (destructor, fork child) drain and leave.
+    if (stopping_ || !OnWorkerThread()) return false;
+    WaitOn(work_cv_, mu_);
+  }
+  batch->swap(pending_);
+  *gp_requested = gp_requested_;
+  gp_requested_ = false;
+  ++batches_taken_;
+  room_cv_.notify_all();  // the queue has room again
+  return true;
+}
+
+void GpEngine::RunBatch(std::vector<Callback>* batch) {
+  // One grace period for the whole batch: every callback in it was queued before this call.
+  Synchronize();
+  for (Callback& cb : *batch) std::move(cb)();
+  MutexLock lock(&mu_);
+  stats_.callbacks_invoked += batch->size();
+  stats_.pending -= batch->size();
+  ++batches_done_;
+  batch->clear();
+  room_cv_.notify_all();
+}
+
+void GpEngine::WorkerLoop() {
+  std::vector<Callback> batch;
+  bool gp_requested = false;
+  while (TakeBatch(&batch, &gp_requested)) RunBatch(&batch);
+}
+
+void GpEngine::ForkPrepare() {
+  gp_mu_.lock();
+  mu_.lock();
+}
+
+void GpEngine::ForkParent() {
+  mu_.unlock();
+  gp_mu_.unlock();
+}
+
+void GpEngine::ForkChild() {
+  // Only the forking thread exists. The worker is gone; its in-flight batch is the parent's.
+  worker_running_ = false;
+  worker_ = pthread_t{};
+  worker_id_.store(pthread_t{}, std::memory_order_relaxed);
+  stats_.pending = pending_.size();
+  mu_.unlock();
+  gp_mu_.unlock();
+}
+
+}  // namespace rcu_internal
+}  // namespace grace
