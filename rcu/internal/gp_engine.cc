@@ -179,17 +179,18 @@ void GpEngine::Call(Callback fn, bool caller_in_reader) {
 void GpEngine::Barrier() {
   GRACE_CHECK(!OnWorkerThread(),
               "Barrier() called from a callback of the same domain (it would wait for itself)");
-  bool done = false;  // written by the marker under mu_
-  Call([this, &done] {
+  // The marker records which batch it ran in; Barrier() returns once that whole batch has
+  // been accounted for, so Stats read afterwards include every earlier callback.
+  uint64_t marker_batch = 0;  // written by the marker under mu_; 0 = not run yet
+  Call([this, &marker_batch] {
          MutexLock lock(&mu_);
-         done = true;
-         room_cv_.notify_all();
+         marker_batch = batches_taken_;
        },
        /*caller_in_reader=*/false);
   for (;;) {
     {
       MutexLock lock(&mu_);
-      if (done) return;
+      if (marker_batch != 0 && batches_done_ >= marker_batch) return;
       if (worker_running_) {
         WaitOn(room_cv_, mu_);
         continue;
