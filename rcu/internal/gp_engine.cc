@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <new>
 #include <utility>
 
 #include "rcu/internal/check.h"
@@ -270,6 +271,11 @@ void GpEngine::ForkParent() {
 
 void GpEngine::ForkChild() {
   // Only the forking thread exists. The worker is gone; its in-flight batch is the parent's.
+  // The condition variables were copied with the parent's worker registered as a waiter; a
+  // notify_one() could be spent on that phantom and a new worker never woken. Start afresh
+  // (no destructor: the old objects' state belongs to threads that do not exist here).
+  new (&work_cv_) std::condition_variable;
+  new (&room_cv_) std::condition_variable;
   worker_running_ = false;
   worker_ = pthread_t{};
   worker_id_.store(pthread_t{}, std::memory_order_relaxed);
