@@ -220,9 +220,12 @@ TasksTraceRcu::~TasksTraceRcu() {
   if (this == &default_domain_) return;  // never destroyed (see the header)
   rcu_internal::TtDomainState* state = state_.load(std::memory_order_acquire);
   GRACE_CHECK(!InReader(), "TasksTraceRcu destroyed inside one of its own read sections");
+  // Misuse check before the drain: the drain's grace period would wait for such a reader.
+  GRACE_DCHECK(!rcu_internal::AnyReaderInside(index_),
+               "TasksTraceRcu destroyed while a thread is inside a read section");
   delete state;  // runs every pending callback after a grace period
   if (rcu_internal::AnyReaderInside(index_)) {
-    GRACE_DCHECK(false, "TasksTraceRcu destroyed while a thread is inside a read section");
+    // Release build, a reader entered during destruction: never reuse its slot index.
     GRACE_LOG("TasksTraceRcu destroyed while a thread is inside a read section: its slot "
               "index is leaked, not reused");
     return;
