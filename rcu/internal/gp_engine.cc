@@ -174,7 +174,9 @@ void GpEngine::Call(Callback fn, bool caller_in_reader) {
   ++stats_.pending;
   if (stats_.pending > stats_.peak_pending) stats_.peak_pending = stats_.pending;
   EnsureWorkerLocked();
-  work_cv_.notify_one();
+  // Wake the worker only if it sleeps: a busy worker takes the queue when its batch is done,
+  // and a futex wake per Call() would dominate Call()'s cost.
+  if (worker_sleeping_) work_cv_.notify_one();
 }
 
 void GpEngine::Barrier() {
@@ -231,7 +233,9 @@ bool GpEngine::TakeBatch(std::vector<Callback>* batch, bool* gp_requested) {
   while (pending_.empty() && !gp_requested_) {
     // Only the worker waits for work; other callers (destructor, fork child) drain and leave.
     if (stopping_ || !OnWorkerThread()) return false;
+    worker_sleeping_ = true;
     WaitOn(work_cv_, mu_);
+    worker_sleeping_ = false;
   }
   batch->swap(pending_);
   *gp_requested = gp_requested_;
@@ -277,6 +281,7 @@ void GpEngine::ForkChild() {
   new (&work_cv_) std::condition_variable;
   new (&room_cv_) std::condition_variable;
   worker_running_ = false;
+  worker_sleeping_ = false;
   worker_ = pthread_t{};
   worker_id_.store(pthread_t{}, std::memory_order_relaxed);
   stats_.pending = pending_.size();

@@ -160,6 +160,7 @@ class GpEngine {
   bool gp_requested_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool worker_running_ ABSL_GUARDED_BY(mu_) = false;
+  bool worker_sleeping_ ABSL_GUARDED_BY(mu_) = false;  // waiting on work_cv_
   pthread_t worker_ ABSL_GUARDED_BY(mu_){};
   std::atomic<pthread_t> worker_id_{};  // for OnWorkerThread(); 0 when none
   uint64_t batches_done_ ABSL_GUARDED_BY(mu_) = 0;   // batches fully invoked

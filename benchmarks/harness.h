@@ -1,0 +1,41 @@
+// Copyright 2026 The grace Authors. SPDX-License-Identifier: Apache-2.0
+//
+// benchmarks/harness.h: runs the Google Benchmark suite of one binary and prints, after the
+// usual table, the ratios it was built to show: "ours / peer" for pairs measured in the same
+// run, with the design target and whether it was met. Medians over repetitions (default 5;
+// --benchmark_repetitions overrides) are used, never a single run: the machine may be shared.
+//
+//   int main(int argc, char** argv) {
+//     return grace::bench::Main(argc, argv, {
+//         {"read pair, default domain vs urcu_memb", "BM_TT_ReadPair/threads:1",
+//          "BM_UrcuMemb_ReadPair/threads:1", 1.0},
+//     });
+//   }
+//
+// Names are matched against the benchmark's run name without the aggregate suffix. A ratio
+// whose benchmarks were filtered out is reported as "not run". Exit status: 0 (targets missed
+// are reported, not failures: the report says met/not met).
+
+#ifndef GRACE_BENCHMARKS_HARNESS_H_
+#define GRACE_BENCHMARKS_HARNESS_H_
+
+#include <string>
+#include <vector>
+
+namespace grace {
+namespace bench {
+
+struct Ratio {
+  std::string what;     // e.g. "read pair outermost vs urcu_memb"
+  std::string ours;     // benchmark run name
+  std::string peer;     // benchmark run name
+  double target;        // ours/peer must be <= target (0: report only)
+  bool higher_is_better = false;  // compare items/s instead of time (e.g. grace periods/s)
+};
+
+int Main(int argc, char** argv, const std::vector<Ratio>& ratios);
+
+}  // namespace bench
+}  // namespace grace
+
+#endif  // GRACE_BENCHMARKS_HARNESS_H_

@@ -1,0 +1,177 @@
+// Copyright 2026 The grace Authors. SPDX-License-Identifier: Apache-2.0
+//
+// tasks_trace_benchmark: grace::TasksTraceRcu against liburcu (memb, bp) in one binary, one
+// run. Prints Google Benchmark's table (medians of 5 repetitions) and then the ratios of
+// design.md §8 with met / NOT met.
+//
+//   bazel run -c opt //benchmarks:tasks_trace_benchmark
+//   bazel run -c opt //benchmarks:tasks_trace_benchmark -- --benchmark_filter=ReadPair
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "benchmark/benchmark.h"
+#include "benchmarks/harness.h"
+#include "rcu/tasks_trace.h"
+
+namespace {
+
+using grace::TasksTraceRcu;
+
+void BM_TT_ReadPair(benchmark::State& state) {
+  TasksTraceRcu& d = TasksTraceRcu::Default();
+  for (auto _ : state) {
+    d.lock();
+    d.unlock();
+  }
+}
+BENCHMARK(BM_TT_ReadPair)->Threads(1)->Threads(2);
+
+void BM_TT_ReadPairNested(benchmark::State& state) {
+  TasksTraceRcu& d = TasksTraceRcu::Default();
+  d.lock();
+  for (auto _ : state) {
+    d.lock();
+    d.unlock();
+  }
+  d.unlock();
+}
+BENCHMARK(BM_TT_ReadPairNested)->Threads(1);
+
+TasksTraceRcu& IndependentDomain() {
+  static TasksTraceRcu* d = new TasksTraceRcu;
+  return *d;
+}
+
+void BM_TT_DomainReadPair(benchmark::State& state) {
+  TasksTraceRcu& d = IndependentDomain();
+  for (auto _ : state) {
+    d.lock();
+    d.unlock();
+  }
+}
+BENCHMARK(BM_TT_DomainReadPair)->Threads(1)->Threads(2);
+
+// A thread that has read (so it is registered) and sleeps outside any read section: the
+// same "idle" as the urcu_memb peer's.
+class IdleRegisteredReader {
+ public:
+  IdleRegisteredReader()
+      : thread_([this] {
+          TasksTraceRcu::Default().lock();
+          TasksTraceRcu::Default().unlock();
+          registered_ = true;
+          while (!stop_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }) {
+    while (!registered_.load()) std::this_thread::yield();
+  }
+  ~IdleRegisteredReader() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> registered_{false}, stop_{false};
+  std::thread thread_;
+};
+
+void BM_TT_SynchronizeIdle(benchmark::State& state) {
+  IdleRegisteredReader idle;
+  TasksTraceRcu& d = TasksTraceRcu::Default();
+  for (auto _ : state) d.Synchronize();
+}
+BENCHMARK(BM_TT_SynchronizeIdle)->UseRealTime();
+
+void BM_TT_SynchronizeSpinningReader(benchmark::State& state) {
+  TasksTraceRcu& d = TasksTraceRcu::Default();
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      d.lock();
+      d.unlock();
+    }
+  });
+  for (auto _ : state) d.Synchronize();
+  stop = true;
+  reader.join();
+}
+BENCHMARK(BM_TT_SynchronizeSpinningReader)->UseRealTime();
+
+// A reader that sleeps 1 ms inside each section: the grace period waits, asleep on a futex,
+// for the section in progress (about half a millisecond on average).
+void BM_TT_SynchronizeSleepingReader(benchmark::State& state) {
+  TasksTraceRcu& d = TasksTraceRcu::Default();
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      d.lock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      d.unlock();
+    }
+  });
+  for (auto _ : state) d.Synchronize();
+  stop = true;
+  reader.join();
+}
+BENCHMARK(BM_TT_SynchronizeSleepingReader)->UseRealTime()->Iterations(200);
+
+void BM_TT_ConcurrentSynchronize(benchmark::State& state) {
+  std::unique_ptr<IdleRegisteredReader> idle;
+  if (state.thread_index() == 0) idle = std::make_unique<IdleRegisteredReader>();
+  TasksTraceRcu& d = TasksTraceRcu::Default();
+  for (auto _ : state) d.Synchronize();
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_TT_ConcurrentSynchronize)->Threads(1)->Threads(2)->Threads(8)->UseRealTime();
+
+// Retire() amortised: queueing, batching, one grace period per batch, the delete, and the
+// final Barrier() are all inside the timed region.
+void BM_TT_Retire(benchmark::State& state) {
+  static TasksTraceRcu* d = new TasksTraceRcu;
+  for (auto _ : state) d->Retire(new int(1));
+  d->Barrier();
+  TasksTraceRcu::Stats st = d->GetStats();
+  state.counters["peak_pending"] = static_cast<double>(st.peak_pending_callbacks);
+  state.counters["peak_pending_KiB"] =
+      static_cast<double>(st.peak_pending_callbacks) * (32 + sizeof(int)) / 1024.0;
+}
+BENCHMARK(BM_TT_Retire)->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using grace::bench::Ratio;
+  return grace::bench::Main(
+      argc, argv,
+      {
+          {"read pair, Default(), 1 thread vs urcu_memb", "BM_TT_ReadPair/threads:1",
+           "BM_UrcuMemb_ReadPair/threads:1", 1.0},
+          {"read pair, Default(), 2 threads vs urcu_memb", "BM_TT_ReadPair/threads:2",
+           "BM_UrcuMemb_ReadPair/threads:2", 1.0},
+          {"read pair, Default() vs urcu_bp", "BM_TT_ReadPair/threads:1",
+           "BM_UrcuBp_ReadPair/threads:1", 1.0},
+          {"nested read pair vs urcu_memb nested", "BM_TT_ReadPairNested/threads:1",
+           "BM_UrcuMemb_ReadPairNested/threads:1", 1.0},
+          {"independent domain read pair vs Default()", "BM_TT_DomainReadPair/threads:1",
+           "BM_TT_ReadPair/threads:1", 1.5},
+          {"per-thread read pair, 2 threads vs 1 thread", "BM_TT_ReadPair/threads:2",
+           "BM_TT_ReadPair/threads:1", 1.1},
+          {"Synchronize idle vs urcu_memb synchronize_rcu", "BM_TT_SynchronizeIdle/real_time",
+           "BM_UrcuMemb_SynchronizeIdle/real_time", 2.0},
+          {"Synchronize, no registered reader vs urcu_memb (its fast path)",
+           "BM_TT_SynchronizeIdle/real_time", "BM_UrcuMemb_SynchronizeNoReaders/real_time", 0},
+          {"Synchronize, spinning reader vs urcu_memb",
+           "BM_TT_SynchronizeSpinningReader/real_time",
+           "BM_UrcuMemb_SynchronizeSpinningReader/real_time", 0},
+          {"8 concurrent Synchronize: GPs/s vs urcu_memb",
+           "BM_TT_ConcurrentSynchronize/real_time/threads:8",
+           "BM_UrcuMemb_ConcurrentSynchronize/real_time/threads:8", 1.0, true},
+          {"2 concurrent Synchronize: GPs/s vs urcu_memb",
+           "BM_TT_ConcurrentSynchronize/real_time/threads:2",
+           "BM_UrcuMemb_ConcurrentSynchronize/real_time/threads:2", 1.0, true},
+          {"Retire amortised vs urcu_memb call_rcu", "BM_TT_Retire/real_time",
+           "BM_UrcuMemb_CallRcu/real_time", 0},
+      });
+}
