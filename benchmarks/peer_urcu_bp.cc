@@ -7,6 +7,7 @@
 #include <urcu/urcu-bp.h>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/read_pair_peers.h"
 
 namespace {
 
@@ -24,3 +25,16 @@ void BM_UrcuBp_SynchronizeIdle(benchmark::State& state) {
 BENCHMARK(BM_UrcuBp_SynchronizeIdle)->UseRealTime();
 
 }  // namespace
+
+namespace grace {
+namespace bench {
+
+__attribute__((noinline)) void UrcuBpPairs(long n) {
+  for (long i = 0; i < n; ++i) {
+    urcu_bp_read_lock();
+    urcu_bp_read_unlock();
+  }
+}
+
+}  // namespace bench
+}  // namespace grace

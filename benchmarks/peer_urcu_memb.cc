@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/read_pair_peers.h"
 
 namespace {
 
@@ -119,3 +120,20 @@ void BM_UrcuMemb_CallRcu(benchmark::State& state) {
 BENCHMARK(BM_UrcuMemb_CallRcu)->UseRealTime();
 
 }  // namespace
+
+namespace grace {
+namespace bench {
+
+__attribute__((noinline)) void UrcuMembPairs(long n, bool nested) {
+  urcu_memb_register_thread();
+  if (nested) urcu_memb_read_lock();
+  for (long i = 0; i < n; ++i) {
+    urcu_memb_read_lock();
+    urcu_memb_read_unlock();
+  }
+  if (nested) urcu_memb_read_unlock();
+  urcu_memb_unregister_thread();
+}
+
+}  // namespace bench
+}  // namespace grace

@@ -1,0 +1,18 @@
+// Copyright 2026 The grace Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Loops of liburcu read pairs with the read side inlined (_LGPL_SOURCE) in the peer's own
+// translation unit, for instruction counting (read_pair_counts.cc).
+
+#ifndef GRACE_BENCHMARKS_READ_PAIR_PEERS_H_
+#define GRACE_BENCHMARKS_READ_PAIR_PEERS_H_
+
+namespace grace {
+namespace bench {
+
+void UrcuMembPairs(long n, bool nested);  // peer_urcu_memb.cc
+void UrcuBpPairs(long n);                 // peer_urcu_bp.cc
+
+}  // namespace bench
+}  // namespace grace
+
+#endif  // GRACE_BENCHMARKS_READ_PAIR_PEERS_H_
