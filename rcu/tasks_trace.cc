@@ -123,14 +123,16 @@ TtThreadRecord* ClaimOrMapRecord() {
 TtThreadRecord* TtRegisterThisThread() noexcept {
   pthread_once(&g_exit_key_once, &CreateExitKey);
   TtThreadRecord* rec = ClaimOrMapRecord();
-  // A signal handler on this thread may have registered while we were claiming: keep its
-  // record (it may be inside a section now) and give ours back.
-  if (tt_this_thread != nullptr) {
+  // A signal handler on this thread may register while we are here. The compare-exchange on
+  // the thread-local pointer is one instruction, atomic with respect to such a handler: if the
+  // handler won, keep its record (give ours back); if we won, the handler uses ours.
+  TtThreadRecord* expected = nullptr;
+  if (!__atomic_compare_exchange_n(&tt_this_thread, &expected, rec, /*weak=*/false,
+                                   __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
     rec->owned.store(0, std::memory_order_release);
-    return tt_this_thread;
+    return expected;
   }
   rec->tid = static_cast<int>(syscall(SYS_gettid));
-  tt_this_thread = rec;
   pthread_setspecific(g_exit_key, rec);
   return rec;
 }

@@ -59,7 +59,10 @@
 //   - Poll(s) == true: as if Synchronize() had been called at GetState()/StartPoll() and had
 //     returned.
 //
-// Overheads (2-core AMD EPYC VM, clang-14 -O2, benchmarks/): see README "Performance".
+// Overheads (2-core AMD EPYC VM, clang-14 -O2, 2026-11-25; benchmarks/tasks_trace_benchmark):
+// read pair 1.0 ns (31 instructions) vs liburcu urcu_memb 2.6 ns (49); nested 0.9 ns;
+// independent domain 1.3 ns; Synchronize() about 4 us idle (two membarriers), longer while
+// readers run (membarrier must interrupt them); Retire() about 140 ns amortised.
 
 #ifndef GRACE_RCU_TASKS_TRACE_H_
 #define GRACE_RCU_TASKS_TRACE_H_
