@@ -19,7 +19,11 @@
 #ifndef GRACE_BENCHMARKS_HARNESS_H_
 #define GRACE_BENCHMARKS_HARNESS_H_
 
+#include <atomic>
+#include <chrono>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace grace {
@@ -34,6 +38,32 @@ struct Ratio {
 };
 
 int Main(int argc, char** argv, const std::vector<Ratio>& ratios);
+
+// A thread that runs `on_start` (e.g. registers with a flavour and reads once), then sleeps
+// outside any read section until destroyed, then runs `on_stop`. Grace-period benchmarks use
+// it so that "idle" means the same for every flavour: a registered reader that is not reading.
+class IdleThread {
+ public:
+  IdleThread(std::function<void()> on_start, std::function<void()> on_stop = [] {})
+      : thread_([this, on_start, on_stop] {
+          on_start();
+          started_ = true;
+          while (!stop_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          on_stop();
+        }) {
+    while (!started_.load()) std::this_thread::yield();
+  }
+  ~IdleThread() {
+    stop_ = true;
+    thread_.join();
+  }
+  IdleThread(const IdleThread&) = delete;
+  IdleThread& operator=(const IdleThread&) = delete;
+
+ private:
+  std::atomic<bool> started_{false}, stop_{false};
+  std::thread thread_;
+};
 
 }  // namespace bench
 }  // namespace grace

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/harness.h"
 #include "benchmarks/read_pair_peers.h"
 
 namespace {
@@ -42,32 +43,15 @@ BENCHMARK(BM_UrcuMemb_ReadPairNested)->Threads(1);
 // A registered reader thread that stays outside read sections while a benchmark runs: what
 // "idle" means for a process that has readers at all. (With no registered thread liburcu
 // returns from synchronize_rcu() without a barrier; BM_UrcuMemb_SynchronizeNoReaders shows it.)
-class IdleRegisteredReader {
- public:
-  IdleRegisteredReader()
-      : thread_([this] {
-          urcu_memb_register_thread();
-          urcu_memb_read_lock();
-          urcu_memb_read_unlock();
-          registered_ = true;
-          while (!stop_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-          urcu_memb_unregister_thread();
-        }) {
-    while (!registered_.load()) std::this_thread::yield();
-  }
-  ~IdleRegisteredReader() {
-    stop_ = true;
-    thread_.join();
-  }
-
- private:
-  std::atomic<bool> registered_{false}, stop_{false};
-  std::thread thread_;
-};
+void RegisterAndReadOnce() {
+  urcu_memb_register_thread();
+  urcu_memb_read_lock();
+  urcu_memb_read_unlock();
+}
 
 // Grace-period latency with a registered reader that is not in a read section.
 void BM_UrcuMemb_SynchronizeIdle(benchmark::State& state) {
-  IdleRegisteredReader idle;
+  grace::bench::IdleThread idle(RegisterAndReadOnce, urcu_memb_unregister_thread);
   for (auto _ : state) urcu_memb_synchronize_rcu();
 }
 BENCHMARK(BM_UrcuMemb_SynchronizeIdle)->UseRealTime();
@@ -96,8 +80,11 @@ BENCHMARK(BM_UrcuMemb_SynchronizeSpinningReader)->UseRealTime();
 
 // Concurrent updaters: grace periods completed per second across all threads.
 void BM_UrcuMemb_ConcurrentSynchronize(benchmark::State& state) {
-  std::unique_ptr<IdleRegisteredReader> idle;
-  if (state.thread_index() == 0) idle = std::make_unique<IdleRegisteredReader>();
+  std::unique_ptr<grace::bench::IdleThread> idle;
+  if (state.thread_index() == 0) {
+    idle = std::make_unique<grace::bench::IdleThread>(RegisterAndReadOnce,
+                                                      urcu_memb_unregister_thread);
+  }
   for (auto _ : state) urcu_memb_synchronize_rcu();
   state.SetItemsProcessed(state.iterations());
 }

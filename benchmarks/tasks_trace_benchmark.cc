@@ -54,31 +54,15 @@ void BM_TT_DomainReadPair(benchmark::State& state) {
 }
 BENCHMARK(BM_TT_DomainReadPair)->Threads(1)->Threads(2);
 
-// A thread that has read (so it is registered) and sleeps outside any read section: the
+// A thread that has read once (so it is registered) and sleeps outside any read section: the
 // same "idle" as the urcu_memb peer's.
-class IdleRegisteredReader {
- public:
-  IdleRegisteredReader()
-      : thread_([this] {
-          TasksTraceRcu::Default().lock();
-          TasksTraceRcu::Default().unlock();
-          registered_ = true;
-          while (!stop_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }) {
-    while (!registered_.load()) std::this_thread::yield();
-  }
-  ~IdleRegisteredReader() {
-    stop_ = true;
-    thread_.join();
-  }
-
- private:
-  std::atomic<bool> registered_{false}, stop_{false};
-  std::thread thread_;
-};
+void ReadOnce() {
+  TasksTraceRcu::Default().lock();
+  TasksTraceRcu::Default().unlock();
+}
 
 void BM_TT_SynchronizeIdle(benchmark::State& state) {
-  IdleRegisteredReader idle;
+  grace::bench::IdleThread idle(ReadOnce);
   TasksTraceRcu& d = TasksTraceRcu::Default();
   for (auto _ : state) d.Synchronize();
 }
@@ -118,8 +102,8 @@ void BM_TT_SynchronizeSleepingReader(benchmark::State& state) {
 BENCHMARK(BM_TT_SynchronizeSleepingReader)->UseRealTime()->Iterations(200);
 
 void BM_TT_ConcurrentSynchronize(benchmark::State& state) {
-  std::unique_ptr<IdleRegisteredReader> idle;
-  if (state.thread_index() == 0) idle = std::make_unique<IdleRegisteredReader>();
+  std::unique_ptr<grace::bench::IdleThread> idle;
+  if (state.thread_index() == 0) idle = std::make_unique<grace::bench::IdleThread>(ReadOnce);
   TasksTraceRcu& d = TasksTraceRcu::Default();
   for (auto _ : state) d.Synchronize();
   state.SetItemsProcessed(state.iterations());
