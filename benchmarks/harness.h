@@ -35,6 +35,9 @@ struct Ratio {
   std::string peer;     // benchmark run name
   double target;        // ours/peer must be <= target (0: report only)
   bool higher_is_better = false;  // compare items/s instead of time (e.g. grace periods/s)
+  // Compare the time one thread spends per iteration. Google Benchmark divides wall time by
+  // the iterations of all threads together, so a threads:N run's time is multiplied by N.
+  bool per_thread = false;
 };
 
 int Main(int argc, char** argv, const std::vector<Ratio>& ratios);

@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""Turns a tools/bench output folder into report.md plus PNG plots.
+
+Input: <dir>/*.json (Google Benchmark JSON with every repetition and the aggregates),
+<dir>/*.txt (each binary's stdout, whose last section is the ratio table printed by
+benchmarks/harness.cc), <dir>/instructions.md, <dir>/machine.txt.
+Plots (matplotlib from Debian's python3-matplotlib):
+  read_cost_vs_threads.png  read lock+unlock time per flavour against reader threads
+  gp_latency.png            distribution of grace-period latencies (one box per benchmark)
+  tradeoff.png              read-side cost vs grace-period cost per flavour: the trade-off
+"""
+import collections
+import glob
+import json
+import os
+import re
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def load(outdir):
+    runs = []
+    for path in sorted(glob.glob(os.path.join(outdir, "*.json"))):
+        with open(path) as f:
+            data = json.load(f)
+        for b in data.get("benchmarks", []):
+            b["binary"] = os.path.basename(path)[:-5]
+            runs.append(b)
+    return runs
+
+
+def ns(b):
+    scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
+    return b["real_time"] * scale
+
+
+def flavour(name):
+    m = re.match(r"BM_([A-Za-z]+?)_", name)
+    return m.group(1) if m else name
+
+
+def main(outdir):
+    runs = load(outdir)
+    medians = {b["run_name"]: b for b in runs if b.get("aggregate_name") == "median"}
+    reps = collections.defaultdict(list)
+    for b in runs:
+        if b.get("run_type") == "iteration":
+            reps[b["run_name"]].append(ns(b))
+
+    lines = ["# grace benchmark report", ""]
+    with open(os.path.join(outdir, "machine.txt")) as f:
+        lines += ["```", f.read().strip(), "```", ""]
+    lines += ["## Medians", "", "| benchmark | median | repetitions | items/s |", "|---|---|---|---|"]
+    for name, b in sorted(medians.items()):
+        ips = b.get("items_per_second")
+        lines.append(f"| {name} | {ns(b):.2f} ns | {len(reps.get(name, []))} | "
+                     f"{'' if ips is None else f'{ips:,.0f}'} |")
+    lines.append("")
+    for txt in sorted(glob.glob(os.path.join(outdir, "*.txt"))):
+        if txt.endswith("machine.txt"):
+            continue
+        with open(txt) as f:
+            text = f.read()
+        i = text.find("Ratios (")
+        if i >= 0:
+            lines += [f"## Ratios: {os.path.basename(txt)[:-4]}", "", text[i:].strip(), ""]
+    inst = os.path.join(outdir, "instructions.md")
+    if os.path.exists(inst):
+        with open(inst) as f:
+            lines += ["## Instructions per read pair (callgrind)", "", f.read().strip(), ""]
+
+    # Read cost vs threads.
+    series = collections.defaultdict(dict)
+    for name, b in medians.items():
+        m = re.match(r"(BM_\w*ReadPair)/threads:(\d+)$", name)
+        if m and "Nested" not in name:
+            series[m.group(1)][int(m.group(2))] = ns(b)
+    if series:
+        plt.figure(figsize=(7, 4))
+        for key, pts in sorted(series.items()):
+            xs = sorted(pts)
+            plt.plot(xs, [pts[x] for x in xs], marker="o", label=key[3:])
+        plt.xlabel("reader threads")
+        plt.ylabel("ns per lock+unlock (median)")
+        plt.title("Read-side cost vs threads")
+        plt.legend(fontsize=7)
+        plt.grid(alpha=0.3)
+        plt.tight_layout()
+        plt.savefig(os.path.join(outdir, "read_cost_vs_threads.png"), dpi=110)
+        plt.close()
+        lines += ["![read cost vs threads](read_cost_vs_threads.png)", ""]
+
+    # Grace-period latency distributions.
+    gp = {k: v for k, v in reps.items() if "Synchronize" in k and "Concurrent" not in k and v}
+    if gp:
+        keys = sorted(gp)
+        plt.figure(figsize=(9, 4))
+        plt.boxplot([[x / 1e3 for x in gp[k]] for k in keys], vert=False)
+        plt.yticks(range(1, len(keys) + 1), [k[3:] for k in keys], fontsize=7)
+        plt.xscale("log")
+        plt.xlabel("grace-period latency, us (per repetition)")
+        plt.title("Grace-period latency distributions")
+        plt.tight_layout()
+        plt.savefig(os.path.join(outdir, "gp_latency.png"), dpi=110)
+        plt.close()
+        lines += ["![grace-period latency](gp_latency.png)", ""]
+
+    # The trade-off: read cost vs grace-period cost per flavour.
+    read = {flavour(n): ns(b) for n, b in medians.items() if re.search(r"_ReadPair/threads:1$", n)}
+    sync = {flavour(n): ns(b) for n, b in medians.items() if re.search(r"_SynchronizeIdle", n)}
+    both = sorted(set(read) & set(sync))
+    if both:
+        plt.figure(figsize=(6, 4))
+        for f in both:
+            plt.scatter(read[f], sync[f] / 1e3)
+            plt.annotate(f, (read[f], sync[f] / 1e3), fontsize=8, xytext=(4, 4),
+                         textcoords="offset points")
+        plt.xlabel("read lock+unlock, ns (median)")
+        plt.ylabel("Synchronize, idle, us (median)")
+        plt.title("Read-side cost vs grace-period cost")
+        plt.grid(alpha=0.3)
+        plt.tight_layout()
+        plt.savefig(os.path.join(outdir, "tradeoff.png"), dpi=110)
+        plt.close()
+        lines += ["![trade-off](tradeoff.png)", ""]
+
+    with open(os.path.join(outdir, "report.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
