@@ -18,7 +18,7 @@ namespace {
 struct Figure {
   double ns = 0;          // median real time per iteration, ns
   double items_per_s = 0; // median items/s (0 if not reported)
-  int threads = 1;
+  double cpu_ns = 0;      // median CPU time per iteration and thread, ns
 };
 
 // Keeps the median aggregate of each benchmark (or its only run without repetitions) and
@@ -34,7 +34,7 @@ class CollectingReporter : public benchmark::ConsoleReporter {
       if (!median && !single) continue;
       Figure f;
       f.ns = r.GetAdjustedRealTime() * Multiplier(r.time_unit);
-      f.threads = static_cast<int>(r.threads);
+      f.cpu_ns = r.GetAdjustedCPUTime() * Multiplier(r.time_unit);
       auto it = r.counters.find("items_per_second");
       if (it != r.counters.end()) f.items_per_s = it->second.value;
       figures[r.run_name.str()] = f;
@@ -99,8 +99,8 @@ int Main(int argc, char** argv, const std::vector<Ratio>& ratios) {
       std::snprintf(ours_s, sizeof ours_s, "%.0f/s", ours);
       std::snprintf(peer_s, sizeof peer_s, "%.0f/s", peer);
     } else {
-      ours = a->second.ns * (r.per_thread ? a->second.threads : 1);
-      peer = b->second.ns * (r.per_thread ? b->second.threads : 1);
+      ours = r.per_thread ? a->second.cpu_ns : a->second.ns;
+      peer = r.per_thread ? b->second.cpu_ns : b->second.ns;
       ratio = peer > 0 ? ours / peer : 0;
       std::snprintf(ours_s, sizeof ours_s, "%.2fns", ours);
       std::snprintf(peer_s, sizeof peer_s, "%.2fns", peer);

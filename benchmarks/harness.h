@@ -35,8 +35,9 @@ struct Ratio {
   std::string peer;     // benchmark run name
   double target;        // ours/peer must be <= target (0: report only)
   bool higher_is_better = false;  // compare items/s instead of time (e.g. grace periods/s)
-  // Compare the time one thread spends per iteration. Google Benchmark divides wall time by
-  // the iterations of all threads together, so a threads:N run's time is multiplied by N.
+  // Compare the time one thread spends per iteration: CPU time per iteration, which Google
+  // Benchmark reports per thread. (Its real time for threads:N divides one wall-clock interval
+  // by the iterations of all threads and is skewed by thread start-up at nanosecond scale.)
   bool per_thread = false;
 };
 
