@@ -73,8 +73,9 @@ class TasksTraceCore {
  public:
   using Slot = TtSlot<Sync>;
 
-  // Spins this many times on a holdout before sleeping on its word.
-  static constexpr int kSpinsBeforeSleep = 1000;
+  // Spins this many times on a holdout before sleeping on its word. Models spin twice, so
+  // their searches stay small and reach the futex sleep/wake path (production: 1000).
+  static constexpr int kSpinsBeforeSleep = Sync::kIsModel ? 2 : 1000;
 
   static uint32_t Load(const Slot& s) noexcept {
     return static_cast<uint32_t>(s.word.load(std::memory_order_relaxed));
@@ -171,7 +172,9 @@ class TasksTraceCore {
       Sync::spin();
     }
     s.wake.store(1, std::memory_order_relaxed);
-    // [tt:S] pairs with [tt:W]: see the ordering argument.
+    // [tt:S] pairs with [tt:W]: see the ordering argument. Needed in membarrier mode, where
+    // [tt:W] is only a compiler barrier (models: removing it loses the wake-up). In fallback
+    // mode futex_wait's own full barrier would stand in for it (models: light-as-SC reading).
     Sync::heavy_barrier("tt:S");
     for (;;) {
       const uint32_t now = ScanLoad(s);
