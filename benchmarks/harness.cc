@@ -16,9 +16,9 @@ namespace bench {
 namespace {
 
 struct Figure {
-  double ns = 0;          // median real time per iteration, ns
-  double items_per_s = 0; // median items/s (0 if not reported)
-  double cpu_ns = 0;      // median CPU time per iteration and thread, ns
+  double ns = 0;           // median real time per iteration, ns
+  double items_per_s = 0;  // median items/s (0 if not reported)
+  double cpu_ns = 0;       // median CPU time per iteration and thread, ns
 };
 
 // Keeps the median aggregate of each benchmark (or its only run without repetitions) and
@@ -45,10 +45,14 @@ class CollectingReporter : public benchmark::ConsoleReporter {
  private:
   static double Multiplier(benchmark::TimeUnit u) {
     switch (u) {
-      case benchmark::kNanosecond: return 1;
-      case benchmark::kMicrosecond: return 1e3;
-      case benchmark::kMillisecond: return 1e6;
-      case benchmark::kSecond: return 1e9;
+      case benchmark::kNanosecond:
+        return 1;
+      case benchmark::kMicrosecond:
+        return 1e3;
+      case benchmark::kMillisecond:
+        return 1e6;
+      case benchmark::kSecond:
+        return 1e9;
     }
     return 1;
   }
@@ -78,10 +82,9 @@ int Main(int argc, char** argv, const std::vector<Ratio>& ratios) {
   std::printf("\nRatios (medians, same run; ours/peer for time, peer/ours for rates):\n");
   std::printf("| %-66s | %10s | %10s | %7s | %6s | %-7s |\n", "figure", "ours", "peer", "ratio",
               "target", "result");
-  std::printf("|%s|%s|%s|%s|%s|%s|\n", std::string(68, '-').c_str(),
-              std::string(12, '-').c_str(), std::string(12, '-').c_str(),
-              std::string(9, '-').c_str(), std::string(8, '-').c_str(),
-              std::string(9, '-').c_str());
+  std::printf("|%s|%s|%s|%s|%s|%s|\n", std::string(68, '-').c_str(), std::string(12, '-').c_str(),
+              std::string(12, '-').c_str(), std::string(9, '-').c_str(),
+              std::string(8, '-').c_str(), std::string(9, '-').c_str());
   for (const Ratio& r : ratios) {
     auto a = reporter.figures.find(r.ours);
     auto b = reporter.figures.find(r.peer);

@@ -30,10 +30,10 @@ namespace grace {
 namespace bench {
 
 struct Ratio {
-  std::string what;     // e.g. "read pair outermost vs urcu_memb"
-  std::string ours;     // benchmark run name
-  std::string peer;     // benchmark run name
-  double target;        // ours/peer must be <= target (0: report only)
+  std::string what;               // e.g. "read pair outermost vs urcu_memb"
+  std::string ours;               // benchmark run name
+  std::string peer;               // benchmark run name
+  double target;                  // ours/peer must be <= target (0: report only)
   bool higher_is_better = false;  // compare items/s instead of time (e.g. grace periods/s)
   // Compare the time one thread spends per iteration: CPU time per iteration, which Google
   // Benchmark reports per thread. (Its real time for threads:N divides one wall-clock interval
@@ -48,7 +48,8 @@ int Main(int argc, char** argv, const std::vector<Ratio>& ratios);
 // it so that "idle" means the same for every flavour: a registered reader that is not reading.
 class IdleThread {
  public:
-  IdleThread(std::function<void()> on_start, std::function<void()> on_stop = [] {})
+  IdleThread(
+      std::function<void()> on_start, std::function<void()> on_stop = [] {})
       : thread_([this, on_start, on_stop] {
           on_start();
           started_ = true;

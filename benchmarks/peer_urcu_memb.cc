@@ -97,9 +97,7 @@ void BM_UrcuMemb_CallRcu(benchmark::State& state) {
     rcu_head head;
   };
   for (auto _ : state) {
-    urcu_memb_call_rcu(&(new Node)->head, [](rcu_head* h) {
-      delete reinterpret_cast<Node*>(h);
-    });
+    urcu_memb_call_rcu(&(new Node)->head, [](rcu_head* h) { delete reinterpret_cast<Node*>(h); });
   }
   urcu_memb_barrier();
   urcu_memb_unregister_thread();

@@ -49,12 +49,18 @@ int main(int argc, char** argv) {
   }
   const char* v = argv[1];
   long n = std::atol(argv[2]);
-  if (!std::strcmp(v, "tt_default")) TtDefault(n);
-  else if (!std::strcmp(v, "tt_default_nested")) TtDefaultNested(n);
-  else if (!std::strcmp(v, "tt_domain")) TtDomain(n);
-  else if (!std::strcmp(v, "urcu_memb")) grace::bench::UrcuMembPairs(n, false);
-  else if (!std::strcmp(v, "urcu_memb_nested")) grace::bench::UrcuMembPairs(n, true);
-  else if (!std::strcmp(v, "urcu_bp")) grace::bench::UrcuBpPairs(n);
+  if (!std::strcmp(v, "tt_default"))
+    TtDefault(n);
+  else if (!std::strcmp(v, "tt_default_nested"))
+    TtDefaultNested(n);
+  else if (!std::strcmp(v, "tt_domain"))
+    TtDomain(n);
+  else if (!std::strcmp(v, "urcu_memb"))
+    grace::bench::UrcuMembPairs(n, false);
+  else if (!std::strcmp(v, "urcu_memb_nested"))
+    grace::bench::UrcuMembPairs(n, true);
+  else if (!std::strcmp(v, "urcu_bp"))
+    grace::bench::UrcuBpPairs(n);
   else {
     std::fprintf(stderr, "unknown variant %s\n", v);
     return 2;

@@ -48,10 +48,10 @@ double MedianNsPerOp(int64_t ops, F&& body) {
 
 // Each loop keeps its counter opaque to the optimiser so the empty loop is not deleted and
 // every loop runs exactly n iterations.
-#define GRACE_REPORT_LOOP(n, body)        \
-  for (int64_t i = 0; i < (n); ++i) {     \
-    asm volatile("" : "+r"(i));           \
-    body;                                 \
+#define GRACE_REPORT_LOOP(n, body)    \
+  for (int64_t i = 0; i < (n); ++i) { \
+    asm volatile("" : "+r"(i));       \
+    body;                             \
   }
 
 void LightLoop(int64_t n) { GRACE_REPORT_LOOP(n, grace::std_sync::light_barrier("report")); }
@@ -122,18 +122,17 @@ int main(int argc, char** argv) {
       {"figure", "value"},
       {"kernel", absl::StrCat(un.sysname, " ", un.release, " ", un.machine)},
       {"CPUs", absl::StrCat(cpus)},
-      {"membarrier syscall",
-       info.syscall_present ? "present"
-                            : absl::StrCat("missing (errno ", info.register_errno, ")")},
+      {"membarrier syscall", info.syscall_present
+                                 ? "present"
+                                 : absl::StrCat("missing (errno ", info.register_errno, ")")},
       {"membarrier commands supported", Commands(info.query_mask)},
       {"registered command",
-       info.registered ? "REGISTER_PRIVATE_EXPEDITED (ok)"
-                       : (info.register_errno != 0
-                              ? absl::StrCat("none (errno ", info.register_errno, ")")
-                              : std::string("none"))},
+       info.registered
+           ? "REGISTER_PRIVATE_EXPEDITED (ok)"
+           : (info.register_errno != 0 ? absl::StrCat("none (errno ", info.register_errno, ")")
+                                       : std::string("none"))},
       {"barrier mode in use", info.mode_name},
-      {"fallback in use",
-       info.mode == grace::rcu_internal::BarrierMode::kFallback ? "yes" : "no"},
+      {"fallback in use", info.mode == grace::rcu_internal::BarrierMode::kFallback ? "yes" : "no"},
       {"empty loop (ns/iteration)", absl::StrFormat("%.2f", empty)},
       {"light barrier, mode in use (ns)", absl::StrFormat("%.2f", light)},
       {"heavy barrier, no other thread running (ns)", absl::StrFormat("%.0f", heavy_idle)},
@@ -142,8 +141,9 @@ int main(int argc, char** argv) {
       {"heavy barrier, forced fallback (ns)", absl::StrFormat("%.2f", heavy_fb)},
   };
   PrintTable(rows);
-  absl::PrintF("\nmedians of %d runs. The read side pays the light barrier twice per read "
-               "section;\na grace period pays the heavy barrier twice.\n",
-               absl::GetFlag(FLAGS_runs));
+  absl::PrintF(
+      "\nmedians of %d runs. The read side pays the light barrier twice per read "
+      "section;\na grace period pays the heavy barrier twice.\n",
+      absl::GetFlag(FLAGS_runs));
   return 0;
 }

@@ -36,8 +36,7 @@ std::unique_ptr<RoutingTable> BuildTable(uint64_t version) {
   auto t = std::make_unique<RoutingTable>();
   t->version = version;
   for (int i = 0; i < 64; ++i) {
-    t->routes["10." + std::to_string(i) + ".0.0/16"] =
-        "gw" + std::to_string((i + version) % 8);
+    t->routes["10." + std::to_string(i) + ".0.0/16"] = "gw" + std::to_string((i + version) % 8);
   }
   return t;
 }
@@ -75,8 +74,8 @@ int main(int argc, char** argv) {
   auto end = std::chrono::steady_clock::now() +
              std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds));
   while (std::chrono::steady_clock::now() < end) {
-    RoutingTable* old = g_table.exchange(BuildTable(++version).release(),
-                                         std::memory_order_acq_rel);
+    RoutingTable* old =
+        g_table.exchange(BuildTable(++version).release(), std::memory_order_acq_rel);
     rcu.Retire(old);  // freed once every lookup that could see it has finished
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
@@ -85,11 +84,11 @@ int main(int argc, char** argv) {
   rcu.Barrier();
   delete g_table.load();
 
-  std::printf("routing_table: %llu lookups by %d threads, %llu table reloads, %llu misses, "
-              "%llu reads of a freed table\n",
-              static_cast<unsigned long long>(lookups.load()), absl::GetFlag(FLAGS_readers),
-              static_cast<unsigned long long>(version),
-              static_cast<unsigned long long>(misses.load()),
-              static_cast<unsigned long long>(torn.load()));
+  std::printf(
+      "routing_table: %llu lookups by %d threads, %llu table reloads, %llu misses, "
+      "%llu reads of a freed table\n",
+      static_cast<unsigned long long>(lookups.load()), absl::GetFlag(FLAGS_readers),
+      static_cast<unsigned long long>(version), static_cast<unsigned long long>(misses.load()),
+      static_cast<unsigned long long>(torn.load()));
   return torn.load() == 0 && misses.load() == 0 ? 0 : 1;
 }

@@ -32,18 +32,17 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <new>
-#include <fstream>
-#include <iostream>
+#include <relacy/relacy.hpp>
+#include <relacy/stdlib/pthread.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <relacy/relacy.hpp>
-#include <relacy/stdlib/pthread.hpp>
 
 #undef memory_order_relaxed
 #undef memory_order_consume
@@ -64,8 +63,7 @@ namespace grace {
 namespace models {
 
 // The caller's location, captured by a default argument (evaluated at the call site).
-#define GRACE_RL_HERE \
-  ::rl::debug_info(__builtin_FUNCTION(), __builtin_FILE(), __builtin_LINE())
+#define GRACE_RL_HERE ::rl::debug_info(__builtin_FUNCTION(), __builtin_FILE(), __builtin_LINE())
 
 inline rl::memory_order ToRl(std::memory_order mo) {
   switch (mo) {
@@ -138,8 +136,7 @@ struct rl_sync_t {
       return a_.compare_exchange_strong(expected, desired, ToRl(mo), info);
     }
     bool compare_exchange_strong(T& expected, T desired, std::memory_order mo,
-                                 std::memory_order failure,
-                                 rl::debug_info info = GRACE_RL_HERE) {
+                                 std::memory_order failure, rl::debug_info info = GRACE_RL_HERE) {
       return a_.compare_exchange_strong(expected, desired, ToRl(mo), info, ToRl(failure), info);
     }
     bool compare_exchange_weak(T& expected, T desired,

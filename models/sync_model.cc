@@ -53,13 +53,13 @@ int RunAll(const char* flavour) {
   std::printf("-- policy %s\n", flavour);
   int failures = 0;
   std::string sb = std::string("sb/") + flavour;
-  failures += !RunCheck<StoreBuffering<Sync, false>>(sb.c_str(), nullptr, Expect::kPass,
-                                                     rl::sched_full);
-  failures += !RunCheck<StoreBuffering<Sync, false>>(sb.c_str(), "sb:H", Expect::kFail,
-                                                     rl::sched_full);
+  failures +=
+      !RunCheck<StoreBuffering<Sync, false>>(sb.c_str(), nullptr, Expect::kPass, rl::sched_full);
+  failures +=
+      !RunCheck<StoreBuffering<Sync, false>>(sb.c_str(), "sb:H", Expect::kFail, rl::sched_full);
   std::string vac = std::string("sb-vacuity/") + flavour;
-  failures += !RunCheck<StoreBuffering<Sync, true>>(vac.c_str(), nullptr, Expect::kFail,
-                                                    rl::sched_full);
+  failures +=
+      !RunCheck<StoreBuffering<Sync, true>>(vac.c_str(), nullptr, Expect::kFail, rl::sched_full);
   return failures;
 }
 

@@ -70,8 +70,7 @@ struct DeferredFree : rl::test_suite<DeferredFree<Sync, kReaders, kHarness>, 1 +
     if (index == 0) {
       Obj<Sync>* fresh = new Obj<Sync>(2);
       // [pub:obj] release pairs with the readers' acquire load.
-      Obj<Sync>* old =
-          gp.exchange(fresh, Sync::order("pub:obj", std::memory_order_acq_rel));
+      Obj<Sync>* old = gp.exchange(fresh, Sync::order("pub:obj", std::memory_order_acq_rel));
       d.Synchronize(kHarness);
       old->val.set(-1);  // poison
       delete old;
@@ -246,13 +245,12 @@ int RunFor(const char* flavour, bool light_is_sc) {
   bad += !RunCheck<Nested<Sync>>(name("T4 nested").c_str(), "tt:B", Expect::kFail, bound, 0, 2);
   // T5: two readers, context bound 2 and random; the scan must visit every slot.
   using T5 = DeferredFree<Sync, 2, Harness::kCorrect>;
-  bad += !RunCheck<T5>(name("T5 two-readers").c_str(), nullptr, Expect::kPass, rl::sched_bound,
-                       0, 2);
+  bad +=
+      !RunCheck<T5>(name("T5 two-readers").c_str(), nullptr, Expect::kPass, rl::sched_bound, 0, 2);
   bad += !RunCheck<T5>(name("T5 two-readers").c_str(), nullptr, Expect::kPass, rl::sched_random,
                        200000);
   bad += !RunCheck<DeferredFree<Sync, 2, Harness::kScanSlotZero>>(
-      name("T5 harness-mutant scan-slot-0").c_str(), nullptr, Expect::kFail, rl::sched_bound, 0,
-      2);
+      name("T5 harness-mutant scan-slot-0").c_str(), nullptr, Expect::kFail, rl::sched_bound, 0, 2);
   // Sleep/wake path and T8 liveness (context bound 2).
   using SW = SleepWake<Sync, Harness::kCorrect>;
   bad += !RunCheck<SW>(name("sleep-wake").c_str(), nullptr, Expect::kPass, bound, 0, 2);
@@ -264,8 +262,8 @@ int RunFor(const char* flavour, bool light_is_sc) {
   } else {
     bad += !RunCheck<SW>(name("sleep-wake").c_str(), "tt:W", Expect::kFail, bound, 0, 2);
   }
-  bad += !RunCheck<SleepWake<Sync, Harness::kNeverUnlock>>(
-      name("T8 liveness never-unlock").c_str(), nullptr, Expect::kFail, bound, 0, 2);
+  bad += !RunCheck<SleepWake<Sync, Harness::kNeverUnlock>>(name("T8 liveness never-unlock").c_str(),
+                                                           nullptr, Expect::kFail, bound, 0, 2);
   bad += !RunCheck<SleepWake<Sync, Harness::kCorrect, true>>(
       name("vacuity assert-after-gp").c_str(), nullptr, Expect::kFail, bound, 0, 2);
   return bad;

@@ -117,8 +117,8 @@ BarrierInfo BarrierStatus() noexcept {
   if (fence_mode && info.mode == rcu_internal::BarrierMode::kMembarrier) {
     info.fallback_forced = true;  // the testing hook switched it off
   }
-  info.mode = fence_mode ? rcu_internal::BarrierMode::kFallback
-                         : rcu_internal::BarrierMode::kMembarrier;
+  info.mode =
+      fence_mode ? rcu_internal::BarrierMode::kFallback : rcu_internal::BarrierMode::kMembarrier;
   if (!fence_mode) {
     info.mode_name = "membarrier(PRIVATE_EXPEDITED)";
   } else if (info.fallback_forced) {

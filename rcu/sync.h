@@ -106,13 +106,13 @@ void FutexWake(std::atomic<int32_t>* word) noexcept;
 // What start-up found, for diagnostics (examples/platform_report) and tests.
 struct BarrierInfo {
   rcu_internal::BarrierMode mode;
-  bool syscall_present;       // membarrier(MEMBARRIER_CMD_QUERY) succeeded
-  unsigned query_mask;        // its result: the supported MEMBARRIER_CMD_* bits
-  bool private_expedited;     // MEMBARRIER_CMD_PRIVATE_EXPEDITED is supported
-  bool registered;            // MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED succeeded
-  int register_errno;         // why the query or registration failed (0 if it did not)
-  bool fallback_forced;       // GRACE_BARRIER_FALLBACK=1 or the testing hook
-  const char* mode_name;      // "membarrier(PRIVATE_EXPEDITED)" or "seq_cst fences (...)"
+  bool syscall_present;    // membarrier(MEMBARRIER_CMD_QUERY) succeeded
+  unsigned query_mask;     // its result: the supported MEMBARRIER_CMD_* bits
+  bool private_expedited;  // MEMBARRIER_CMD_PRIVATE_EXPEDITED is supported
+  bool registered;         // MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED succeeded
+  int register_errno;      // why the query or registration failed (0 if it did not)
+  bool fallback_forced;    // GRACE_BARRIER_FALLBACK=1 or the testing hook
+  const char* mode_name;   // "membarrier(PRIVATE_EXPEDITED)" or "seq_cst fences (...)"
 };
 
 // BarrierStatus()
@@ -142,9 +142,7 @@ struct std_sync {
   static constexpr bool kTsan = false;
 #endif
 
-  static constexpr std::memory_order order(SyncLabel, std::memory_order mo) noexcept {
-    return mo;
-  }
+  static constexpr std::memory_order order(SyncLabel, std::memory_order mo) noexcept { return mo; }
 
   static void fence(SyncLabel, std::memory_order mo) noexcept { std::atomic_thread_fence(mo); }
 

@@ -151,8 +151,7 @@ class TtDomainState {
  public:
   TtDomainState(uint32_t index, const char* name, size_t max_pending)
       : index_(index),
-        engine_([this] { WaitForReaders(); },
-                GpEngine::Options{max_pending, name}) {}
+        engine_([this] { WaitForReaders(); }, GpEngine::Options{max_pending, name}) {}
 
   GpEngine& engine() { return engine_; }
 
@@ -213,9 +212,9 @@ ABSL_CONST_INIT TasksTraceRcu TasksTraceRcu::default_domain_{TasksTraceRcu::Defa
 
 TasksTraceRcu::TasksTraceRcu(Options options)
     : index_(rcu_internal::AllocateIndex()), options_(options) {
-  state_.store(new rcu_internal::TtDomainState(index_, "tasks_trace",
-                                               options_.max_pending_callbacks),
-               std::memory_order_release);
+  state_.store(
+      new rcu_internal::TtDomainState(index_, "tasks_trace", options_.max_pending_callbacks),
+      std::memory_order_release);
 }
 
 TasksTraceRcu::~TasksTraceRcu() {
@@ -228,8 +227,9 @@ TasksTraceRcu::~TasksTraceRcu() {
   delete state;  // runs every pending callback after a grace period
   if (rcu_internal::AnyReaderInside(index_)) {
     // Release build, a reader entered during destruction: never reuse its slot index.
-    GRACE_LOG("TasksTraceRcu destroyed while a thread is inside a read section: its slot "
-              "index is leaked, not reused");
+    GRACE_LOG(
+        "TasksTraceRcu destroyed while a thread is inside a read section: its slot "
+        "index is leaked, not reused");
     return;
   }
   rcu_internal::FreeIndex(index_);

@@ -96,8 +96,7 @@ struct TtThreadRecord {
 
 // This thread's record; nullptr until its first read. Initial-exec TLS: reading it never
 // allocates, also from a signal handler.
-extern thread_local TtThreadRecord* tt_this_thread
-    __attribute__((tls_model("initial-exec")));
+extern thread_local TtThreadRecord* tt_this_thread __attribute__((tls_model("initial-exec")));
 
 TtThreadRecord* TtRegisterThisThread() noexcept;
 

@@ -30,7 +30,8 @@ struct FakeDomain {
       : engine(
             [this] {
               grace_periods.fetch_add(1);
-              if (int us = sleep_us.load()) std::this_thread::sleep_for(std::chrono::microseconds(us));
+              if (int us = sleep_us.load())
+                std::this_thread::sleep_for(std::chrono::microseconds(us));
               while (readers.load() != 0) std::this_thread::yield();
             },
             o) {}

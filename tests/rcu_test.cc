@@ -91,10 +91,12 @@ TEST(RcuFacadeTest, ObjBaseRetiresItselfWithDeleterAndDomain) {
   };
   struct WithDeleter : rcu_obj_base<WithDeleter, std::function<void(WithDeleter*)>> {};
   auto* w = new WithDeleter;
-  w->retire([&](WithDeleter* p) {
-    custom.fetch_add(10);
-    delete p;
-  }, mine);
+  w->retire(
+      [&](WithDeleter* p) {
+        custom.fetch_add(10);
+        delete p;
+      },
+      mine);
   (new Counted)->retire(std::default_delete<Counted>(), mine);
   rcu_retire(new Counted, deleter, mine);
   rcu_barrier(mine);

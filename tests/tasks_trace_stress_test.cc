@@ -174,12 +174,12 @@ void RunStress(TasksTraceRcu& domain, bool with_signals) {
   EXPECT_EQ(s.bad_reads.load(), 0u) << "readers saw freed (poisoned) objects";
   EXPECT_EQ(s.freed.load(), s.published.load() + 1) << "objects lost or freed twice";
   EXPECT_GT(s.faults.load(), 0) << "no reader took a page fault";
-  std::printf("%llu reads, %llu updates, %ld faults in readers, %llu churned threads, "
-              "%llu signals\n",
-              static_cast<unsigned long long>(s.reads.load()),
-              static_cast<unsigned long long>(s.published.load()), s.faults.load(),
-              static_cast<unsigned long long>(churned.load()),
-              static_cast<unsigned long long>(signals));
+  std::printf(
+      "%llu reads, %llu updates, %ld faults in readers, %llu churned threads, "
+      "%llu signals\n",
+      static_cast<unsigned long long>(s.reads.load()),
+      static_cast<unsigned long long>(s.published.load()), s.faults.load(),
+      static_cast<unsigned long long>(churned.load()), static_cast<unsigned long long>(signals));
 }
 
 TEST(TasksTraceStressTest, DefaultDomainWithSignalHandlerReaders) {

@@ -210,7 +210,8 @@ TEST(TasksTraceTest, PolledGracePeriods) {
   EXPECT_FALSE(d.Poll(s));
   GpState p = d.StartPoll();
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!d.Poll(p) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  while (!d.Poll(p) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
   EXPECT_TRUE(d.Poll(p));
   EXPECT_TRUE(d.Poll(s));
   GpState q = d.GetState();
@@ -325,9 +326,7 @@ TEST(TasksTraceTest, ForkInMultithreadedProcessLeavesAWorkingDomain) {
     int ran = 0;
     d.Call([&] { ++ran; });
     d.Barrier();
-    {
-      std::scoped_lock g(d);
-    }
+    { std::scoped_lock g(d); }
     d.Synchronize();
     _exit(ran == 1 ? 0 : 3);
   }

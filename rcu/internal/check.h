@@ -29,11 +29,11 @@ void RawLog(const char* file, int line, const char* what) noexcept;
 }  // namespace rcu_internal
 }  // namespace grace
 
-#define GRACE_CHECK(cond, msg)                                                  \
-  do {                                                                          \
-    if (__builtin_expect(!(cond), 0)) {                                         \
+#define GRACE_CHECK(cond, msg)                                                    \
+  do {                                                                            \
+    if (__builtin_expect(!(cond), 0)) {                                           \
       ::grace::rcu_internal::RawDie(__FILE__, __LINE__, "check failed: " msg, 0); \
-    }                                                                           \
+    }                                                                             \
   } while (0)
 
 #ifdef NDEBUG
@@ -47,8 +47,7 @@ void RawLog(const char* file, int line, const char* what) noexcept;
 #define GRACE_DCHECK(cond, msg) GRACE_CHECK(cond, msg)
 #endif
 
-#define GRACE_DIE_ERRNO(what, err) \
-  ::grace::rcu_internal::RawDie(__FILE__, __LINE__, what, err)
+#define GRACE_DIE_ERRNO(what, err) ::grace::rcu_internal::RawDie(__FILE__, __LINE__, what, err)
 
 #define GRACE_LOG(what) ::grace::rcu_internal::RawLog(__FILE__, __LINE__, what)
 

@@ -185,11 +185,12 @@ void GpEngine::Barrier() {
   // The marker records which batch it ran in; Barrier() returns once that whole batch has
   // been accounted for, so Stats read afterwards include every earlier callback.
   uint64_t marker_batch = 0;  // written by the marker under mu_; 0 = not run yet
-  Call([this, &marker_batch] {
-         MutexLock lock(&mu_);
-         marker_batch = batches_taken_;
-       },
-       /*caller_in_reader=*/false);
+  Call(
+      [this, &marker_batch] {
+        MutexLock lock(&mu_);
+        marker_batch = batches_taken_;
+      },
+      /*caller_in_reader=*/false);
   for (;;) {
     {
       MutexLock lock(&mu_);

@@ -94,12 +94,12 @@ class GpEngine {
   };
 
   struct Stats {
-    uint64_t grace_periods = 0;       // completed
+    uint64_t grace_periods = 0;  // completed
     uint64_t callbacks_invoked = 0;
-    size_t pending = 0;               // queued, not yet invoked (includes the running batch)
+    size_t pending = 0;  // queued, not yet invoked (includes the running batch)
     size_t peak_pending = 0;
-    uint64_t over_bound = 0;          // Calls queued beyond the bound (reader or worker caller)
-    uint64_t blocked_calls = 0;       // Calls that waited for room
+    uint64_t over_bound = 0;     // Calls queued beyond the bound (reader or worker caller)
+    uint64_t blocked_calls = 0;  // Calls that waited for room
   };
 
   GpEngine(absl::AnyInvocable<void()> wait_for_readers, Options options);
@@ -154,15 +154,15 @@ class GpEngine {
   Mutex gp_mu_;  // serialises grace periods; taken before mu_ when both are needed
 
   mutable Mutex mu_;
-  std::condition_variable work_cv_;   // worker waits for work
-  std::condition_variable room_cv_;   // blocked Call()s and Barrier()s wait here
+  std::condition_variable work_cv_;  // worker waits for work
+  std::condition_variable room_cv_;  // blocked Call()s and Barrier()s wait here
   std::vector<Callback> pending_ ABSL_GUARDED_BY(mu_);
   bool gp_requested_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool worker_running_ ABSL_GUARDED_BY(mu_) = false;
   bool worker_sleeping_ ABSL_GUARDED_BY(mu_) = false;  // waiting on work_cv_
   pthread_t worker_ ABSL_GUARDED_BY(mu_){};
-  std::atomic<pthread_t> worker_id_{};  // for OnWorkerThread(); 0 when none
+  std::atomic<pthread_t> worker_id_{};               // for OnWorkerThread(); 0 when none
   uint64_t batches_done_ ABSL_GUARDED_BY(mu_) = 0;   // batches fully invoked
   uint64_t batches_taken_ ABSL_GUARDED_BY(mu_) = 0;  // batches taken by the worker
   Stats stats_ ABSL_GUARDED_BY(mu_);

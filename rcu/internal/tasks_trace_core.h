@@ -164,8 +164,7 @@ class TasksTraceCore {
     const uint32_t seen = ScanLoad(s);
     if (TtNesting(seen) == 0) return;
     auto done = [seen](uint32_t now) {
-      return TtNesting(now) == 0 ||
-             (now & ~kTtNestingMask) != (seen & ~kTtNestingMask);
+      return TtNesting(now) == 0 || (now & ~kTtNestingMask) != (seen & ~kTtNestingMask);
     };
     for (int i = 0; i < kSpinsBeforeSleep; ++i) {
       if (done(ScanLoad(s))) return;
