@@ -93,29 +93,35 @@ struct DeferredFree : rl::test_suite<DeferredFree<Sync, kReaders, kHarness>, 1 +
   void after() { delete gp.load(std::memory_order_relaxed); }
 };
 
-// T2 (RCU+sync+read): the reader's stores inside its section are visible after the grace
-// period if the updater saw any of them before it. r0 = x; sync; r1 = y; forbid r0 && !r1.
-template <class Sync>
-struct SyncRead : rl::test_suite<SyncRead<Sync>, 2> {
+// Two relaxed variables and a one-reader domain: the frame of the litmus tests T2 and T3.
+template <class Sync, class Derived>
+struct TwoVars : rl::test_suite<Derived, 2> {
   Domain<Sync, 1> d;
   typename Sync::template atomic<int> x, y;
-  int r0 = 0, r1 = 0;
 
   void before() {
     x.store(0, std::memory_order_relaxed);
     y.store(0, std::memory_order_relaxed);
   }
+};
+
+// T2 (RCU+sync+read): the reader's stores inside its section are visible after the grace
+// period if the updater saw any of them before it. r0 = x; sync; r1 = y; forbid r0 && !r1.
+template <class Sync>
+struct SyncRead : TwoVars<Sync, SyncRead<Sync>> {
+  int r0 = 0, r1 = 0;
+
   void thread(unsigned index) {
     using Core = TasksTraceCore<Sync>;
     if (index == 0) {
-      r0 = x.load(std::memory_order_relaxed);
-      d.Synchronize(Harness::kCorrect);
-      r1 = y.load(std::memory_order_relaxed);
+      r0 = this->x.load(std::memory_order_relaxed);
+      this->d.Synchronize(Harness::kCorrect);
+      r1 = this->y.load(std::memory_order_relaxed);
     } else {
-      Core::Lock(d.slots[0]);
-      x.store(1, std::memory_order_relaxed);
-      y.store(1, std::memory_order_relaxed);
-      Core::Unlock(d.slots[0]);
+      Core::Lock(this->d.slots[0]);
+      this->x.store(1, std::memory_order_relaxed);
+      this->y.store(1, std::memory_order_relaxed);
+      Core::Unlock(this->d.slots[0]);
     }
   }
   void after() { RL_ASSERT(!(r0 == 1 && r1 == 0)); }
@@ -123,26 +129,20 @@ struct SyncRead : rl::test_suite<SyncRead<Sync>, 2> {
 
 // T3 (the grace-period law): U: y = 1; sync; x = 1.  R: r1 = x; r2 = y.  Forbid r1 && !r2.
 template <class Sync>
-struct Law : rl::test_suite<Law<Sync>, 2> {
-  Domain<Sync, 1> d;
-  typename Sync::template atomic<int> x, y;
+struct Law : TwoVars<Sync, Law<Sync>> {
   int r1 = 0, r2 = 0;
 
-  void before() {
-    x.store(0, std::memory_order_relaxed);
-    y.store(0, std::memory_order_relaxed);
-  }
   void thread(unsigned index) {
     using Core = TasksTraceCore<Sync>;
     if (index == 0) {
-      y.store(1, std::memory_order_relaxed);
-      d.Synchronize(Harness::kCorrect);
-      x.store(1, std::memory_order_relaxed);
+      this->y.store(1, std::memory_order_relaxed);
+      this->d.Synchronize(Harness::kCorrect);
+      this->x.store(1, std::memory_order_relaxed);
     } else {
-      Core::Lock(d.slots[0]);
-      r1 = x.load(std::memory_order_relaxed);
-      r2 = y.load(std::memory_order_relaxed);
-      Core::Unlock(d.slots[0]);
+      Core::Lock(this->d.slots[0]);
+      r1 = this->x.load(std::memory_order_relaxed);
+      r2 = this->y.load(std::memory_order_relaxed);
+      Core::Unlock(this->d.slots[0]);
     }
   }
   void after() { RL_ASSERT(!(r1 == 1 && r2 == 0)); }
