@@ -163,6 +163,37 @@ TEST(GpEngineTest, DestructionRunsEveryPendingCallback) {
   EXPECT_EQ(ran.load(), 500);
 }
 
+TEST(GpEngineTest, ForkDoesNotWaitForAGracePeriodInFlight) {
+  FakeDomain d;
+  d.readers = 1;  // the grace period below cannot end until the parent sets readers = 0
+  std::atomic<int> ran{0};
+  d.engine.Call([&] { ran.fetch_add(1); }, false);  // a batch in flight in the worker, too
+  std::thread syncer([&] { d.engine.Synchronize(); });
+  while (d.grace_periods.load() == 0) std::this_thread::yield();
+  pid_t pid = fork();  // must not wait for the grace period in flight
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    alarm(20);
+    d.readers = 0;  // this child's copy
+    GpState s = d.engine.GetState();
+    d.engine.Synchronize();  // the abandoned grace period does not block this one
+    d.engine.Call([&] { ran.fetch_add(10); }, false);
+    d.engine.Barrier();  // the abandoned batch does not block this one
+    // 10: the parent's callback was in flight at fork() (abandoned here); 11: it was still
+    // queued, so the child's copy runs here too (documented in gp_engine.h).
+    const int r = ran.load();
+    _exit(d.engine.Poll(s) && (r == 10 || r == 11) ? 0 : 3);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  d.readers = 0;
+  syncer.join();
+  d.engine.Barrier();
+  EXPECT_EQ(ran.load(), 1);  // the parent ran its batch; the child's copy ran nowhere else
+  ASSERT_TRUE(WIFEXITED(status)) << "child died (signal " << WTERMSIG(status) << ")";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
 TEST(GpEngineTest, ForkChildCanSynchronizeAndRunCallbacks) {
   FakeDomain d;
   std::atomic<int> ran{0};

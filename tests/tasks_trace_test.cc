@@ -315,7 +315,11 @@ TEST(TasksTraceTest, ForkInMultithreadedProcessLeavesAWorkingDomain) {
     });
   }
   while (inside.load() != 2) std::this_thread::yield();
-  d.Call([] {});  // worker running in the parent
+  d.Call([] {});  // worker running in the parent, its grace period waiting for the readers
+  // A grace period in flight at fork() time, waiting for readers that are released only after
+  // fork() returns: fork() must not wait for it (it would wait forever).
+  std::thread syncer([&] { TasksTraceRcu::Default().Synchronize(); });
+  std::this_thread::sleep_for(20ms);
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -334,6 +338,7 @@ TEST(TasksTraceTest, ForkInMultithreadedProcessLeavesAWorkingDomain) {
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   release = true;
   for (auto& t : readers) t.join();
+  syncer.join();
   ASSERT_TRUE(WIFEXITED(status)) << "child died (signal " << WTERMSIG(status) << ")";
   EXPECT_EQ(WEXITSTATUS(status), 0);
   d.Barrier();

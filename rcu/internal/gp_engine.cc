@@ -264,30 +264,36 @@ void GpEngine::WorkerLoop() {
   while (TakeBatch(&batch, &gp_requested)) RunBatch(&batch);
 }
 
-void GpEngine::ForkPrepare() {
-  gp_mu_.lock();
-  mu_.lock();
-}
+// fork(): only mu_ (held for short moments) is taken across fork(). gp_mu_ is held for a whole
+// grace period, which may wait for readers that only a thread after fork() will release:
+// taking it here would make fork() wait for the longest read section, or forever.
+void GpEngine::ForkPrepare() { mu_.lock(); }
 
-void GpEngine::ForkParent() {
-  mu_.unlock();
-  gp_mu_.unlock();
-}
+void GpEngine::ForkParent() { mu_.unlock(); }
 
 void GpEngine::ForkChild() {
-  // Only the forking thread exists. The worker is gone; its in-flight batch is the parent's.
-  // The condition variables were copied with the parent's worker registered as a waiter; a
-  // notify_one() could be spent on that phantom and a new worker never woken. Start afresh
-  // (no destructor: the old objects' state belongs to threads that do not exist here).
+  // Only the forking thread exists. A grace period in flight belongs to a thread that is gone:
+  // it will never finish here, so roll its sequence back to idle (a GpState that needed it
+  // needs the next grace period, which reaches the same value) and give gp_mu_ a fresh,
+  // unlocked object (the forking thread never holds it across fork(): see ForkPrepare()).
+  uint64_t seq = gp_seq_.load(std::memory_order_relaxed);
+  if (seq & 1) gp_seq_.store(seq - 1, std::memory_order_relaxed);
+  new (&gp_mu_) Mutex;
+  // The worker is gone; its in-flight batch is the parent's. The condition variables were
+  // copied with the parent's worker registered as a waiter; a notify_one() could be spent on
+  // that phantom and a new worker never woken. Start afresh (no destructor: the old objects'
+  // state belongs to threads that do not exist here).
   new (&work_cv_) std::condition_variable;
   new (&room_cv_) std::condition_variable;
   worker_running_ = false;
   worker_sleeping_ = false;
   worker_ = pthread_t{};
   worker_id_.store(pthread_t{}, std::memory_order_relaxed);
+  // The parent's in-flight batch will never finish here: stop counting it, or Barrier() (which
+  // waits for batches_done_ to reach its marker's batch) would wait forever.
+  batches_taken_ = batches_done_;
   stats_.pending = pending_.size();
   mu_.unlock();
-  gp_mu_.unlock();
 }
 
 }  // namespace rcu_internal

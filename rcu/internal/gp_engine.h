@@ -33,8 +33,10 @@
 // and counted in Stats::over_bound.
 //
 // fork(): every engine is registered in a process-wide list. The fork handlers take each
-// engine's locks before fork() and release them after, in the parent and in the child. In the
-// child the worker thread does not exist: pending callbacks stay queued and a new worker starts
+// engine's queue lock before fork() and release it after, in the parent and in the child;
+// fork() never waits for a grace period in flight (which may wait for readers). In the child a
+// grace period that was in flight is abandoned (its sequence rolled back, its lock renewed)
+// and the worker thread does not exist: pending callbacks stay queued and a new worker starts
 // on the next Call(), StartPoll() or Barrier(), or the destructor runs them inline. A batch the
 // parent's worker was running at the moment of fork() runs in the parent only (the child's
 // copies of it are leaked, never run twice).
