@@ -208,6 +208,12 @@ struct rl_sync_t {
     }
   }
 
+  // The owner-only increment of the production policy: one indivisible step here.
+  template <class T>
+  static void owner_increment(atomic<T>& c, rl::debug_info info = GRACE_RL_HERE) {
+    c.fetch_add(1, std::memory_order_relaxed, info);
+  }
+
   static void spin(rl::debug_info info = GRACE_RL_HERE) { rl::yield(1, info); }
 
   static void futex_wait(atomic<int32_t>& word, int32_t expected,

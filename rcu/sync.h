@@ -160,6 +160,25 @@ struct std_sync {
   // running at the time (membarrier), plus a local seq_cst fence. May block briefly (syscall).
   static void heavy_barrier(SyncLabel) noexcept { rcu_internal::HeavyBarrierSlow(); }
 
+  // Adds 1 to a counter that only the calling thread writes (other threads only load it).
+  // On x86-64 one add instruction without a lock prefix: a signal handler on this thread runs
+  // before or after it, never between a load and a store, and other CPUs see the aligned
+  // 8- or 4-byte store whole. Elsewhere, and under TSan (which cannot see the asm), a relaxed
+  // fetch_add. No ordering: callers place their own barriers.
+  template <class T>
+  __attribute__((always_inline)) static void owner_increment(std::atomic<T>& c) noexcept {
+#if defined(__x86_64__) && !defined(ABSL_HAVE_THREAD_SANITIZER)
+    if constexpr (sizeof(T) == 8 && std::atomic<T>::is_always_lock_free) {
+      asm volatile("addq $1, %0" : "+m"(c));
+      return;
+    } else if constexpr (sizeof(T) == 4 && std::atomic<T>::is_always_lock_free) {
+      asm volatile("addl $1, %0" : "+m"(c));
+      return;
+    }
+#endif
+    c.fetch_add(1, std::memory_order_relaxed);
+  }
+
   static void spin() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
