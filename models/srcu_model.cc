@@ -84,8 +84,7 @@ struct Obj {
 
 template <class Sync, SrcuFlavor F, class Traits, int kReaders, int kUpdates, unsigned kFlags,
           uint64_t kBase = 0>
-struct Gp : rl::test_suite<Gp<Sync, F, Traits, kReaders, kUpdates, kFlags, kBase>,
-                           1 + kReaders> {
+struct Gp : rl::test_suite<Gp<Sync, F, Traits, kReaders, kUpdates, kFlags, kBase>, 1 + kReaders> {
   using Core = SrcuCore<Sync, F, Traits>;
   Core* core = nullptr;
   typename Sync::template atomic<Obj<Sync>*> gp;
@@ -193,12 +192,12 @@ int RunFlavour(const std::string& tag, bool light_modelled) {
     bad += !RunCheck<S1>(name("S1"), C, Expect::kFail, kFull, 0, 3);
   }
   bad += !RunCheck<Gp<Sync, F, WaitOnNewIndex<T1>, 1, 1, 0>>(name("S1 mutant wait-on-new-rank"),
-                                                            nullptr, Expect::kFail, kFull, 0, 3);
+                                                             nullptr, Expect::kFail, kFull, 0, 3);
   // Non-vacuity.
   bad += !RunCheck<Gp<Sync, F, T1, 1, 1, kVacuous>>(name("S1 vacuity assert(false)"), nullptr,
-                                                     Expect::kFail, kFull, 0, 3);
-  bad += !RunCheck<Gp<Sync, F, T1, 1, 1, kNeverUnlock>>(name("S1 vacuity never-unlock"),
-                                                         nullptr, Expect::kFail, kFull, 0, 3);
+                                                    Expect::kFail, kFull, 0, 3);
+  bad += !RunCheck<Gp<Sync, F, T1, 1, 1, kNeverUnlock>>(name("S1 vacuity never-unlock"), nullptr,
+                                                        Expect::kFail, kFull, 0, 3);
   if constexpr (F == SrcuFlavor::kClassic) {
     // Redundant fences: removing them must still pass (they bound counter wrap, not safety).
     bad += !RunCheck<S1>(name("S1 redundant"), Core::kLabelD, Expect::kPass, kFull, 0, 3);
@@ -211,17 +210,18 @@ int RunFlavour(const std::string& tag, bool light_modelled) {
   bad += !RunCheck<S2>(name("S2 random"), nullptr, Expect::kPass, kRandom, kRandomIterations);
   bad += !RunCheck<S2>(name("S2"), A, Expect::kFail, kBound, 0, 2);
   bad += !RunCheck<Gp<Sync, F, SumLocksFirst<T2>, 2, 1, 0>>(name("S2 mutant sum-locks-first"),
-                                                           nullptr, Expect::kFail, kBound, 0, 2);
+                                                            nullptr, Expect::kFail, kBound, 0, 2);
 
   // S3: two updates, the straggler.
   using S3 = Gp<Sync, F, T1, 1, 2, 0>;
   bad += !RunCheck<S3>(name("S3"), nullptr, Expect::kPass, kBound, 0, 2);
   bad += !RunCheck<S3>(name("S3 random"), nullptr, Expect::kPass, kRandom, kRandomIterations);
   bad += !RunCheck<Gp<Sync, F, NoPreFlipCheck<T1>, 1, 2, 0>>(name("S3 mutant no-pre-flip-check"),
-                                                            nullptr, Expect::kFail, kBound, 0, 2);
+                                                             nullptr, Expect::kFail, kBound, 0, 2);
 
   // S4: balance per rank.
-  bad += !RunCheck<Gp<Sync, F, T1, 1, 1, kBalance>>(name("S4"), nullptr, Expect::kPass, kFull, 0, 3);
+  bad +=
+      !RunCheck<Gp<Sync, F, T1, 1, 1, kBalance>>(name("S4"), nullptr, Expect::kPass, kFull, 0, 3);
   bad += !RunCheck<Gp<Sync, F, UnlockRereadsIdx<T1>, 1, 1, kBalance>>(
       name("S4 mutant unlock-rereads-idx"), nullptr, Expect::kFail, kFull, 0, 3);
 
@@ -234,7 +234,7 @@ int RunFlavour(const std::string& tag, bool light_modelled) {
   // S6: independent domains.
   bad += !RunCheck<Independent<Sync, F, false>>(name("S6"), nullptr, Expect::kPass, kFull, 0, 3);
   bad += !RunCheck<Independent<Sync, F, true>>(name("S6 mutant shared-counters"), nullptr,
-                                              Expect::kFail, kFull, 0, 3);
+                                               Expect::kFail, kFull, 0, 3);
   return bad;
 }
 
@@ -251,8 +251,8 @@ int RunPolicy(const char* policy, bool light_modelled) {
 
 int main() {
   using namespace grace::models;
-  int bad = RunPolicy<rl_sync>("membarrier", false) +
-            RunPolicy<rl_sync_light_sc>("light-as-sc", true);
+  int bad =
+      RunPolicy<rl_sync>("membarrier", false) + RunPolicy<rl_sync_light_sc>("light-as-sc", true);
   std::printf("srcu_model: %s (%d check(s) did not match)\n", bad == 0 ? "OK" : "FAILED", bad);
   return bad == 0 ? 0 : 1;
 }

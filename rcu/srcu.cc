@@ -180,8 +180,7 @@ void BasicSrcu<kFlavor>::CheckUnlock(SrcuToken token) noexcept {
               "(another domain's, a default-constructed or a forged token)");
   GRACE_CHECK((token.bits_ & 0xfffe) == 0, "grace::Srcu::unlock() with a forged token");
   const auto slot = static_cast<uint32_t>((token.bits_ >> 16) & 0xffff);
-  GRACE_CHECK(slot < Core::kMaxSlots,
-              "grace::Srcu::unlock() with a forged token");
+  GRACE_CHECK(slot < Core::kMaxSlots, "grace::Srcu::unlock() with a forged token");
   const int32_t before = core_.SlotFor(slot).held.fetch_sub(1, std::memory_order_relaxed);
   GRACE_CHECK(before > 0,
               "grace::Srcu::unlock(): more unlocks than locks for the token's thread (a token "
