@@ -29,6 +29,7 @@
 // Standard headers used by production code must come before Relacy's macros.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -254,7 +255,10 @@ bool RunCheck(const char* name, const char* label, Expect expect, rl::scheduler_
   static std::ofstream discard("/dev/null");
   p.output_stream = expect == Expect::kPass ? &std::cout : &discard;
   p.progress_stream = &discard;
+  const auto start = std::chrono::steady_clock::now();
   bool passed = rl::simulate<Suite>(p);
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   long hits = Mutation::Hits();
   Mutation::Clear();
   bool ok;
@@ -269,10 +273,10 @@ bool RunCheck(const char* name, const char* label, Expect expect, rl::scheduler_
     ok = !passed;
     what = passed ? "NOT CAUGHT (the mutant passed)" : "caught";
   }
-  std::printf("%s model %s%s%s: %s (%s, %llu executions)\n", ok ? "PASS" : "FAIL", name,
+  std::printf("%s model %s%s%s: %s (%s, %llu executions, %.1f s)\n", ok ? "PASS" : "FAIL", name,
               label ? " mutant " : "", label ? label : "", what,
               passed ? "no failure" : rl::test_result_str(p.test_result),
-              static_cast<unsigned long long>(p.stop_iteration));
+              static_cast<unsigned long long>(p.stop_iteration), secs);
   std::fflush(stdout);
   return ok;
 }

@@ -33,10 +33,13 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
+#include <vector>
 
 #include "rcu/internal/check.h"
 #include "rcu/internal/gp_engine.h"
@@ -117,6 +120,50 @@ uint64_t NewTagBits() {
 }
 
 }  // namespace
+
+namespace {
+
+// Pages given back by destroyed domains, for the next domains' first chunk.
+struct ChunkCache {
+  std::mutex mu;
+  std::vector<void*> pages;  // capacity reserved up front: push_back never allocates
+  ChunkCache() { pages.reserve(kMaxCachedChunks); }
+  static constexpr size_t kMaxCachedChunks = 1024;
+};
+
+ChunkCache& Cache() {
+  static ChunkCache* cache = new ChunkCache;
+  return *cache;
+}
+
+}  // namespace
+
+void* SrcuTraits::AllocateChunk(size_t bytes, bool may_block) noexcept {
+  if (may_block) {
+    ChunkCache& cache = Cache();
+    std::lock_guard<std::mutex> lock(cache.mu);
+    if (!cache.pages.empty()) {
+      void* page = cache.pages.back();
+      cache.pages.pop_back();
+      return page;
+    }
+  }
+  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) GRACE_DIE_ERRNO("mmap(Srcu counter page)", errno);
+  return mem;
+}
+
+void SrcuTraits::FreeChunk(void* mem, size_t bytes) noexcept {
+  {
+    ChunkCache& cache = Cache();
+    std::lock_guard<std::mutex> lock(cache.mu);
+    if (cache.pages.size() < ChunkCache::kMaxCachedChunks) {
+      cache.pages.push_back(mem);
+      return;
+    }
+  }
+  munmap(mem, bytes);
+}
 
 uint32_t SrcuRegisterThisThread() noexcept {
   pthread_once(&g_slot_key_once, &CreateSlotKey);

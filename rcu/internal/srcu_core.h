@@ -41,9 +41,6 @@
 #ifndef GRACE_RCU_INTERNAL_SRCU_CORE_H_
 #define GRACE_RCU_INTERNAL_SRCU_CORE_H_
 
-#include <errno.h>
-#include <sys/mman.h>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -77,14 +74,14 @@ struct SrcuTraits {
   static constexpr bool kUnlockUsesToken = true;  // unlock counts in the rank lock used
   static constexpr bool kModularSums = true;      // sums wrap like the counters
 
-  // Chunk memory: mmap, not malloc, because a reader's first use of a chunk may happen in a
-  // signal handler. A chunk is one page (64 slots of 64 bytes).
-  static void* AllocateChunk(size_t bytes) noexcept {
-    void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED) GRACE_DIE_ERRNO("mmap(Srcu counter chunk)", errno);
-    return mem;
-  }
-  static void FreeChunk(void* mem, size_t bytes) noexcept { munmap(mem, bytes); }
+  // Chunk memory (one page: 64 slots of 64 bytes). `may_block` is false when a reader maps
+  // its chunk on first use, possibly in a signal handler: then only mmap, which is
+  // async-signal-safe. Domain construction passes true and may reuse a page a destroyed
+  // domain gave back (rcu/srcu.cc keeps up to 1024 of them): munmap makes the kernel
+  // interrupt every CPU the process ran on (TLB shootdown), which costs as much as the rest
+  // of a domain's creation and destruction together.
+  static void* AllocateChunk(size_t bytes, bool may_block) noexcept;
+  static void FreeChunk(void* mem, size_t bytes) noexcept;
 };
 
 template <class Sync, SrcuFlavor kFlavor, class Traits = SrcuTraits>
@@ -126,7 +123,8 @@ class SrcuCore {
   explicit SrcuCore(Counter base = 0, uint32_t eager_chunks = 0) noexcept : base_(base) {
     idx_.store(0, std::memory_order_relaxed);
     for (uint32_t c = 0; c < Traits::kMaxChunks; ++c) {
-      chunks_[c].store(c < eager_chunks ? NewChunk(c) : nullptr, std::memory_order_relaxed);
+      chunks_[c].store(c < eager_chunks ? NewChunk(c, /*may_block=*/true) : nullptr,
+                       std::memory_order_relaxed);
     }
   }
 
@@ -297,8 +295,8 @@ class SrcuCore {
     return sum;
   }
 
-  Chunk* NewChunk(uint32_t c) noexcept {
-    Chunk* chunk = new (Traits::AllocateChunk(sizeof(Chunk))) Chunk;
+  Chunk* NewChunk(uint32_t c, bool may_block) noexcept {
+    Chunk* chunk = new (Traits::AllocateChunk(sizeof(Chunk), may_block)) Chunk;
     for (uint32_t s = 0; s < kSlotsPerChunk; ++s) {
       const Counter start = static_cast<Counter>(base_ - (c * kSlotsPerChunk + s));
       for (int i = 0; i < 2; ++i) {
@@ -314,7 +312,7 @@ class SrcuCore {
   // per domain and slot range, never again.
   __attribute__((noinline, cold)) Chunk* AddChunk(uint32_t c) noexcept {
     GRACE_CHECK(c < Traits::kMaxChunks, "grace::Srcu: more threads than slots");
-    Chunk* fresh = NewChunk(c);
+    Chunk* fresh = NewChunk(c, /*may_block=*/false);
     Chunk* expected = nullptr;
     // [pub-chunk] release: the counters' initial values, to SlotFor()/SumOf() acquire loads.
     if (chunks_[c].compare_exchange_strong(expected, fresh,
