@@ -3,13 +3,14 @@
 // read_pair_counts VARIANT N: runs N read lock/unlock pairs of one variant, for instruction
 // counting under callgrind (tools/read_pair_instructions runs it at two N and divides the
 // difference by the difference of N, which cancels start-up). Variants: tt_default,
-// tt_default_nested, tt_domain, urcu_memb, urcu_memb_nested, urcu_bp.
+// tt_default_nested, tt_domain, srcu, srcu_fast, urcu_memb, urcu_memb_nested, urcu_bp.
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "benchmarks/read_pair_peers.h"
+#include "rcu/srcu.h"
 #include "rcu/tasks_trace.h"
 
 namespace {
@@ -40,6 +41,15 @@ __attribute__((noinline)) void TtDomain(long n) {
   }
 }
 
+template <class D>
+__attribute__((noinline)) void SrcuPairs(long n) {
+  static D* d = new D;
+  for (long i = 0; i < n; ++i) {
+    grace::SrcuToken t = d->lock();
+    d->unlock(t);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,6 +65,10 @@ int main(int argc, char** argv) {
     TtDefaultNested(n);
   else if (!std::strcmp(v, "tt_domain"))
     TtDomain(n);
+  else if (!std::strcmp(v, "srcu"))
+    SrcuPairs<grace::Srcu>(n);
+  else if (!std::strcmp(v, "srcu_fast"))
+    SrcuPairs<grace::SrcuFast>(n);
   else if (!std::strcmp(v, "urcu_memb"))
     grace::bench::UrcuMembPairs(n, false);
   else if (!std::strcmp(v, "urcu_memb_nested"))

@@ -87,10 +87,15 @@ TYPED_TEST(SrcuTest, SynchronizeWaitsForTheOldestOfInterleavedSections) {
     d.unlock(b);
   });
   while (stage.load() < 1) std::this_thread::yield();
+  const uint32_t flips = d.GetStats().flips;
   std::thread updater([&] {
     d.Synchronize();
     synced = true;
   });
+  // Section b must begin after the grace period's flip, or the grace period may rightly wait
+  // for it too. This thread sees the flip, then releases the reader (stage 2): by coherence
+  // the reader's lock() then reads the new rank.
+  while (d.GetStats().flips == flips) std::this_thread::yield();
   std::this_thread::sleep_for(20ms);
   EXPECT_FALSE(synced.load()) << "grace period ended while section a was open";
   stage = 2;
@@ -436,8 +441,12 @@ TYPED_TEST(SrcuTest, FirstUseInASignalHandler) {
   });
   for (int i = 0; i < 20; ++i) {
     int before = Target::runs.load();
-    pthread_kill(victim.native_handle(), SIGUSR2);
-    while (Target::runs.load() == before) std::this_thread::yield();
+    // Resent until handled: a pending signal of the same number is not queued twice, and
+    // TSan delays delivery to its own safe points.
+    for (int tries = 0; Target::runs.load() == before; ++tries) {
+      if (tries % 1000 == 0) pthread_kill(victim.native_handle(), SIGUSR2);
+      std::this_thread::sleep_for(50us);
+    }
   }
   stop = true;
   victim.join();
