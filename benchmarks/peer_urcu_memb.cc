@@ -63,15 +63,17 @@ BENCHMARK(BM_UrcuMemb_SynchronizeNoReaders)->UseRealTime();
 
 // Grace-period latency while another thread runs read sections back to back.
 void BM_UrcuMemb_SynchronizeSpinningReader(benchmark::State& state) {
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, running{false};
   std::thread reader([&] {
     urcu_memb_register_thread();
     while (!stop.load(std::memory_order_relaxed)) {
       urcu_memb_read_lock();
       urcu_memb_read_unlock();
+      running.store(true, std::memory_order_relaxed);
     }
     urcu_memb_unregister_thread();
   });
+  while (!running.load()) std::this_thread::yield();  // time grace periods, not thread start
   for (auto _ : state) urcu_memb_synchronize_rcu();
   stop = true;
   reader.join();

@@ -158,10 +158,14 @@ BENCHMARK(BM_TT_SynchronizeIdle)->UseRealTime();
 template <class D, bool kExpedited>
 void BM_SynchronizeSpinningReader(benchmark::State& state) {
   D& d = Domain<D>();
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, running{false};
   std::thread reader([&] {
-    while (!stop.load(std::memory_order_relaxed)) d.unlock(d.lock());
+    while (!stop.load(std::memory_order_relaxed)) {
+      d.unlock(d.lock());
+      running.store(true, std::memory_order_relaxed);
+    }
   });
+  while (!running.load()) std::this_thread::yield();  // time grace periods, not thread start
   for (auto _ : state) {
     if (kExpedited) {
       d.SynchronizeExpedited();
@@ -184,14 +188,16 @@ BENCHMARK_TEMPLATE(BM_SynchronizeSpinningReader, SrcuFast, false)
 template <class D, bool kExpedited>
 void BM_SynchronizeSleepingReader(benchmark::State& state) {
   D& d = Domain<D>();
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, running{false};
   std::thread reader([&] {
     while (!stop.load(std::memory_order_relaxed)) {
       SrcuToken t = d.lock();
+      running.store(true, std::memory_order_relaxed);
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
       d.unlock(t);
     }
   });
+  while (!running.load()) std::this_thread::yield();  // time grace periods, not thread start
   for (auto _ : state) {
     if (kExpedited) {
       d.SynchronizeExpedited();

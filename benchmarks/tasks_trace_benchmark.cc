@@ -70,13 +70,15 @@ BENCHMARK(BM_TT_SynchronizeIdle)->UseRealTime();
 
 void BM_TT_SynchronizeSpinningReader(benchmark::State& state) {
   TasksTraceRcu& d = TasksTraceRcu::Default();
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, running{false};
   std::thread reader([&] {
     while (!stop.load(std::memory_order_relaxed)) {
       d.lock();
       d.unlock();
+      running.store(true, std::memory_order_relaxed);
     }
   });
+  while (!running.load()) std::this_thread::yield();  // time grace periods, not thread start
   for (auto _ : state) d.Synchronize();
   stop = true;
   reader.join();
@@ -87,14 +89,16 @@ BENCHMARK(BM_TT_SynchronizeSpinningReader)->UseRealTime();
 // for the section in progress (about half a millisecond on average).
 void BM_TT_SynchronizeSleepingReader(benchmark::State& state) {
   TasksTraceRcu& d = TasksTraceRcu::Default();
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, running{false};
   std::thread reader([&] {
     while (!stop.load(std::memory_order_relaxed)) {
       d.lock();
+      running.store(true, std::memory_order_relaxed);
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
       d.unlock();
     }
   });
+  while (!running.load()) std::this_thread::yield();  // time grace periods, not thread start
   for (auto _ : state) d.Synchronize();
   stop = true;
   reader.join();

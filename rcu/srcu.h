@@ -47,7 +47,8 @@
 // Per-thread rather than per-CPU counters: a per-CPU counter needs an atomic read-modify-write
 // (the thread may migrate between reading the CPU number and incrementing) or restartable
 // sequences; a per-thread counter is written by one thread only, so the increment is a plain
-// add (7x cheaper than a locked add on the reference machine: 0.3 ns vs 2.2 ns).
+// add: 0.29 ns against 5.7 ns for a locked add on the reference machine (BM_OwnerIncrement vs
+// BM_LockedIncrement in benchmarks/srcu_benchmark).
 //
 // Limitations:
 //   - A read section may be ended on any thread, with the token of its lock(). Ending it twice,
