@@ -76,6 +76,13 @@
 //   - Barrier(): every callback queued before the call has run, and its effects are visible.
 //   - Poll(s) == true: as if Synchronize() had been called at GetState()/StartPoll() and had
 //     returned.
+//
+// Overheads (2-core AMD EPYC VM, clang-14 -O2, 2026-11-25; benchmarks/srcu_benchmark, medians):
+// read pair SrcuFast 1.7 ns (45 instructions), Srcu 14 ns (41; two full barriers), against
+// TasksTraceRcu::Default() 1.3 ns in the same run; Synchronize() with an idle reader thread:
+// Srcu 0.27 us, SrcuFast 2.9 us; with a reader spinning on the other CPU: Srcu 1.2 us,
+// SrcuFast 132 us (membarrier interrupts it); domain creation + destruction 0.5 us (Srcu),
+// 3.2 us (SrcuFast: the destructor's idle check uses membarrier).
 
 #ifndef GRACE_RCU_SRCU_H_
 #define GRACE_RCU_SRCU_H_
