@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "benchmark/benchmark.h"
 #include "benchmarks/harness.h"
 #include "rcu/srcu.h"
@@ -89,6 +90,15 @@ void BM_SharedMutex_ReadPair(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SharedMutex_ReadPair)->Threads(1)->Threads(2);
+
+void BM_AbslMutex_ReadPair(benchmark::State& state) {
+  static absl::Mutex mu;
+  for (auto _ : state) {
+    mu.ReaderLock();
+    mu.ReaderUnlock();
+  }
+}
+BENCHMARK(BM_AbslMutex_ReadPair)->Threads(1)->Threads(2);
 
 // Why per-thread counters: the increment a per-thread counter allows (owner_increment, no lock
 // prefix) against the locked add a per-CPU counter needs.
@@ -298,6 +308,8 @@ int main(int argc, char** argv) {
            "BM_UrcuMemb_ReadPair/threads:1", 0},
           {"Srcu read pair vs std::shared_mutex", "BM_Srcu_ReadPair/threads:1",
            "BM_SharedMutex_ReadPair/threads:1", 0},
+          {"Srcu read pair vs absl::Mutex reader lock", "BM_Srcu_ReadPair/threads:1",
+           "BM_AbslMutex_ReadPair/threads:1", 0},
           {"SrcuFast read pair, 2 threads: time per thread vs 1 thread",
            "BM_SrcuFast_ReadPair/threads:2", "BM_SrcuFast_ReadPair/threads:1", 1.1, false,
            /*per_thread=*/true},
@@ -309,8 +321,8 @@ int main(int argc, char** argv) {
           {"seq_cst fence: locked RMW (ours) vs mfence", "BM_FenceLockedRmw", "BM_FenceMfence", 0},
           {"owner increment vs locked increment (per-thread vs per-CPU counters)",
            "BM_OwnerIncrement", "BM_LockedIncrement", 0},
-          {"Srcu Synchronize idle vs urcu_memb synchronize_rcu", "BM_Srcu_SynchronizeIdle/real_time",
-           "BM_UrcuMemb_SynchronizeIdle/real_time", 0},
+          {"Srcu Synchronize idle vs urcu_memb synchronize_rcu",
+           "BM_Srcu_SynchronizeIdle/real_time", "BM_UrcuMemb_SynchronizeIdle/real_time", 0},
           {"SrcuFast Synchronize idle vs Srcu (membarriers vs none)",
            "BM_SrcuFast_SynchronizeIdle/real_time", "BM_Srcu_SynchronizeIdle/real_time", 0},
           {"SrcuFast Synchronize idle vs TasksTraceRcu", "BM_SrcuFast_SynchronizeIdle/real_time",

@@ -352,6 +352,34 @@ TYPED_TEST(SrcuTest, ThreadChurnReusesSlots) {
   EXPECT_LE(d.CounterBytes(), size_t{8192}) << "slots of exited threads must be reused";
 }
 
+// Without membarrier both sides use seq_cst fences (rcu/sync.h); SrcuFast must stay correct.
+TYPED_TEST(SrcuTest, CorrectInBarrierFallbackMode) {
+  ForceBarrierFallbackForTesting(true);
+  {
+    TypeParam d;
+    std::atomic<uint64_t> freed{0};
+    std::atomic<Guarded*> ptr{new Guarded(0)};
+    std::atomic<bool> stop{false};
+    std::atomic<long> bad{0};
+    std::thread reader([&] {
+      while (!stop.load(std::memory_order_relaxed)) {
+        SrcuGuard<TypeParam> g(d);
+        if (!ptr.load(std::memory_order_acquire)->Alive()) bad.fetch_add(1);
+      }
+    });
+    for (uint64_t i = 1; i <= 2000; ++i) {
+      Guarded* old = ptr.exchange(new Guarded(i), std::memory_order_acq_rel);
+      d.Synchronize();
+      PoisonDelete{&freed}(old);
+    }
+    stop = true;
+    reader.join();
+    EXPECT_EQ(bad.load(), 0);
+    PoisonDelete{&freed}(ptr.load());
+  }
+  ForceBarrierFallbackForTesting(false);
+}
+
 // Style rule 13: TSan itself checks that Synchronize() orders a reader's writes (inside its
 // section) before the updater's reads after Synchronize(). The flag is relaxed on purpose so
 // the only happens-before edge TSan can use is the one grace provides.
