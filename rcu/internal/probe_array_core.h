@@ -34,7 +34,8 @@
 //   before the Remove returned, and the caller waits for a grace period before freeing what
 //   the entry refers to (the same rule as for a replaced snapshot).
 //
-// Ordering (style.md rules 4, 5): one acquire/release pair.
+// Ordering (style.md rules 4, 5): one acquire/release pair, labelled "pub:snap.rel" and
+// "pub:snap.acq" for the models (each end has its own mutant).
 //   [pub:snap]  Commit's release exchange of `head`  pairs with  Acquire()'s acquire load.
 //               It publishes the snapshot's count and every entry, written before it. Without
 //               it a reader may see the pointer but a stale count or half-copied entry.
@@ -115,7 +116,7 @@ class ProbeArrayCore {
   // The published snapshot (nullptr when empty). Lock-free, allocation-free, async-signal-safe.
   const Snapshot* Acquire() const noexcept {
     // [pub:snap] pairs with the release exchange in Commit(): count and entries are visible.
-    return head_.load(Sync::order("pub:snap", std::memory_order_acquire));
+    return head_.load(Sync::order("pub:snap.acq", std::memory_order_acquire));
   }
 
   // Calls f(const T&) for every live entry of `s`, highest priority first.
@@ -244,7 +245,7 @@ class ProbeArrayCore {
       if (working_ != nullptr) core_.stubs_in_head_ = false;
       // [pub:snap] pairs with the acquire load in Acquire(): publishes count and entries.
       Snapshot* old =
-          core_.head_.exchange(working_, Sync::order("pub:snap", std::memory_order_release));
+          core_.head_.exchange(working_, Sync::order("pub:snap.rel", std::memory_order_release));
       base_ = working_;
       return old;
     }
@@ -266,6 +267,10 @@ class ProbeArrayCore {
   static void Free(Snapshot* s) noexcept {
     if (s == nullptr) return;
     const uint32_t n = s->size();
+    // Poison: a reader still iterating would see no entries. In production a dead store; in
+    // the models a race-checked write, so a free that is not ordered after every reader's
+    // loads (a grace period too short) is reported as a data race, not just a use after free.
+    s->count_.set(0);
     for (uint32_t i = 0; i < n; ++i) s->at(i).~Entry();
     s->~Snapshot();
     ::operator delete(static_cast<void*>(s));
