@@ -1,0 +1,22 @@
+// Copyright 2026 The grace Authors. SPDX-License-Identifier: Apache-2.0
+//
+// An LTTng-UST 2.13 tracepoint provider for tracepoint_benchmark (peer_lttng_ust.cc): one
+// event with one int field, the same shape as the grace tracepoint it is compared with.
+
+#undef LTTNG_UST_TRACEPOINT_PROVIDER
+#define LTTNG_UST_TRACEPOINT_PROVIDER grace_bench
+
+#undef LTTNG_UST_TRACEPOINT_INCLUDE
+#define LTTNG_UST_TRACEPOINT_INCLUDE "benchmarks/lttng_bench_tp.h"
+
+#if !defined(GRACE_BENCHMARKS_LTTNG_BENCH_TP_H_) || defined(LTTNG_UST_TRACEPOINT_HEADER_MULTI_READ)
+#define GRACE_BENCHMARKS_LTTNG_BENCH_TP_H_
+
+#include <lttng/tracepoint.h>
+
+LTTNG_UST_TRACEPOINT_EVENT(grace_bench, event, LTTNG_UST_TP_ARGS(int, v),
+                           LTTNG_UST_TP_FIELDS(lttng_ust_field_integer(int, v, v)))
+
+#endif  // GRACE_BENCHMARKS_LTTNG_BENCH_TP_H_
+
+#include <lttng/tracepoint-event.h>
