@@ -55,6 +55,13 @@
 //     tracepoint's SynchronizeUnregister()) returned after its Unregister().
 //   - Probes must not throw.
 //
+// Overheads (2026-11-25, 2-core AMD EPYC VM shared with other builds, clang-14 -O2,
+// benchmarks/tracepoint_benchmark, medians of 5; ratio = ours / peer in the same run):
+//   disabled call site                 0.37 ns   LTTng-UST lttng_ust_tracepoint 0.53 ns  (0.70x)
+//   enabled, 1 empty probe, kNo        5.65 ns   LTTng-UST design (urcu-bp + array) 8.30 ns (0.68x)
+//   enabled, 1 empty probe, kYes       7.83 ns                                         (0.94x)
+//   enabled, 100 empty probes, kNo      210 ns                                   260 ns (0.81x)
+//
 // Memory ordering: everything a registrant wrote before Register() is visible to the probe
 // when it runs. After Unregister() and a subsequent Synchronize*Unregister() return, no
 // probe call for that registration is running or will start, and every access the probe made
