@@ -7,9 +7,8 @@
 // without it the tracepoint stays disabled, which is what is measured.
 #define LTTNG_UST_TRACEPOINT_PROBE_DYNAMIC_LINKAGE
 #define LTTNG_UST_TRACEPOINT_DEFINE
-#include "benchmarks/lttng_bench_tp.h"
-
 #include "benchmark/benchmark.h"
+#include "benchmarks/lttng_bench_tp.h"
 
 namespace {
 

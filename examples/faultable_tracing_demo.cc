@@ -178,7 +178,7 @@ struct Server {
           seed = seed * 6364136223846793005ull + 1442695040888963407ull;
           const size_t off = (seed >> 20) % (file.size - req);
           const char* buf = file.base + off;
-          tp_entry(buf, req);  // faultable tracepoint at request entry
+          tp_entry(buf, req);                 // faultable tracepoint at request entry
           std::memcpy(out.data(), buf, req);  // serve the request
           tp_done(w, req);                    // non-faultable tracepoint
           if (++local % 64 == 0) served.fetch_add(64, std::memory_order_relaxed);
@@ -337,10 +337,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::printf("grace faultable tracing demo: %d workers serving %d-page reads from a %d-page "
-              "mmap'd file\n(pages dropped with madvise(MADV_DONTNEED) every ms); report -> %s\n\n",
-              absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_request_pages),
-              absl::GetFlag(FLAGS_file_pages), out.c_str());
+  std::printf(
+      "grace faultable tracing demo: %d workers serving %d-page reads from a %d-page "
+      "mmap'd file\n(pages dropped with madvise(MADV_DONTNEED) every ms); report -> %s\n\n",
+      absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_request_pages),
+      absl::GetFlag(FLAGS_file_pages), out.c_str());
 
   MappedFile file(static_cast<size_t>(absl::GetFlag(FLAGS_file_pages)));
   Server server(file);
@@ -372,8 +373,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const uint64_t faults_before = copy.faults.load(), calls_before = copy.calls.load();
-  phases.push_back({"faultable on (+ non-faultable)",
-                    RunPhase(server, "faultable probe on", phase)});
+  phases.push_back(
+      {"faultable on (+ non-faultable)", RunPhase(server, "faultable probe on", phase)});
   phases.back().probe_faults = copy.faults.load() - faults_before;
   phases.back().probe_calls = copy.calls.load() - calls_before;
   (void)tp_entry.Unregister(*hf);
@@ -407,8 +408,8 @@ int main(int argc, char** argv) {
     }
   });
   const uint64_t churn_faults0 = churn_copy.faults.load();
-  phases.push_back({"churn (tracer attach/detach)",
-                    RunPhase(server, "churn: attach/detach", phase)});
+  phases.push_back(
+      {"churn (tracer attach/detach)", RunPhase(server, "churn: attach/detach", phase)});
   tracer_stop = true;
   tracer.join();
   phases.back().probe_faults = churn_copy.faults.load() - churn_faults0;
@@ -424,8 +425,7 @@ int main(int argc, char** argv) {
   absl::StrAppend(&md, "# grace faultable tracing demo\n\n",
                   absl::StrFormat("%d workers, %d-page requests from a %d-page mmap'd file, "
                                   "pages dropped every 1 ms; %.1f s per phase.\n\n",
-                                  absl::GetFlag(FLAGS_workers),
-                                  absl::GetFlag(FLAGS_request_pages),
+                                  absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_request_pages),
                                   absl::GetFlag(FLAGS_file_pages), phase),
                   "## Throughput\n\n| phase | requests/s | vs off | probe calls | page faults "
                   "inside the faultable probe |\n|---|---:|---:|---:|---:|\n");
@@ -435,15 +435,15 @@ int main(int argc, char** argv) {
                                          p.probe_calls ? absl::StrCat(p.probe_calls) : "-",
                                          p.probe_faults ? absl::StrCat(p.probe_faults) : "-"));
   }
-  absl::StrAppend(&md, absl::StrFormat(
-                           "\nFaults inside the probe: getrusage(RUSAGE_THREAD) around the copy "
+  absl::StrAppend(
+      &md, absl::StrFormat("\nFaults inside the probe: getrusage(RUSAGE_THREAD) around the copy "
                            "on 1 call in %d, scaled. The server's own copy then finds the pages "
                            "present: the faults move into the probe, inside its Tasks Trace RCU "
                            "read section.\n",
                            copy.fault_sample_every));
   absl::StrAppend(
-      &md, "\n## Unregister + SynchronizeUnregister latency (churn phase, ",
-      attach_cycles.load(), " attach/detach cycles)\n\n| flavour | median us | p90 us | p99 us | "
+      &md, "\n## Unregister + SynchronizeUnregister latency (churn phase, ", attach_cycles.load(),
+      " attach/detach cycles)\n\n| flavour | median us | p90 us | p99 us | "
       "max us |\n|---|---:|---:|---:|---:|\n",
       absl::StrFormat("| non-faultable | %.0f | %.0f | %.0f | %.0f |\n", lat_nf.Pct(0.5),
                       lat_nf.Pct(0.9), lat_nf.Pct(0.99), lat_nf.Pct(1.0)),
@@ -459,12 +459,12 @@ int main(int argc, char** argv) {
     absl::StrAppend(&md, absl::StrFormat("| %s | %s | %s | %s |\n", c.scheme, Fmt(c.ns_1t),
                                          Fmt(c.ns_2t), c.note));
   }
-  absl::StrAppend(&md, absl::StrFormat(
-                           "\nDebug-build probe watch: %llu faulting and %llu blocking "
-                           "non-faultable probe calls (0 expected; only counted in debug "
-                           "builds).\n",
-                           static_cast<unsigned long long>(viol.faulting_calls),
-                           static_cast<unsigned long long>(viol.blocking_calls)));
+  absl::StrAppend(&md,
+                  absl::StrFormat("\nDebug-build probe watch: %llu faulting and %llu blocking "
+                                  "non-faultable probe calls (0 expected; only counted in debug "
+                                  "builds).\n",
+                                  static_cast<unsigned long long>(viol.faulting_calls),
+                                  static_cast<unsigned long long>(viol.blocking_calls)));
 
   // CSV for the plots.
   {
@@ -514,15 +514,17 @@ plt.savefig(os.path.join(d, "read_cost.png"), dpi=110)
 )PY";
   }
   // Debian's python3 first (its python3-matplotlib), then whatever python3 is on PATH.
-  const std::string plot = absl::StrCat("'", out, "/plot.py' '", out, "' >>'", out, "/plot.log' 2>&1");
-  const int rc = std::system(
-      absl::StrCat("/usr/bin/python3 ", plot, " || python3 ", plot).c_str());
+  const std::string plot =
+      absl::StrCat("'", out, "/plot.py' '", out, "' >>'", out, "/plot.log' 2>&1");
+  const int rc = std::system(absl::StrCat("/usr/bin/python3 ", plot, " || python3 ", plot).c_str());
   if (rc == 0) {
-    absl::StrAppend(&md, "\n![throughput](throughput.png)\n![unregister latency]"
-                         "(unregister_latency.png)\n![read cost](read_cost.png)\n");
+    absl::StrAppend(&md,
+                    "\n![throughput](throughput.png)\n![unregister latency]"
+                    "(unregister_latency.png)\n![read cost](read_cost.png)\n");
   } else {
-    absl::StrAppend(&md, "\nPlots skipped: python3 with matplotlib is not available "
-                         "(apt-get install python3-matplotlib); see plot.log.\n");
+    absl::StrAppend(&md,
+                    "\nPlots skipped: python3 with matplotlib is not available "
+                    "(apt-get install python3-matplotlib); see plot.log.\n");
   }
   std::ofstream(out + "/report.md") << md;
 

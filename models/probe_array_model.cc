@@ -52,22 +52,21 @@ struct Probe {
 bool HarnessMutant(const char* name) { return Mutation::Removes(name); }
 
 enum class Scenario {
-  kP1Publish,       // 1R+1U: add to an empty array; reader sees a complete snapshot
-  kP2Retire,        // 1R+1U: non-empty initial array; add; old snapshot freed after GP
-  kP3Serialise,     // 1R+2U: two updaters add; after(): both present
-  kP4Remove,        // 1R+1U: remove; GP; poison and free the probe's data
-  kP4RemoveNoMem,   // 1R+1U: as P4, but the snapshot allocation fails: stub in place
-  kP5NoLeak,        // 1R+1U: two batches; every retired snapshot is freed
-  kTP1Churn,        // 1R+1U: register, unregister, GP, free probe data (the tracepoint cycle)
-  kTP2LoadInside,   // 1R+1U: as P4; the mutant loads the snapshot before read_lock
-  kTP4Enabled,      // 0R+2U+check: racing add/remove; live count == published live entries
+  kP1Publish,      // 1R+1U: add to an empty array; reader sees a complete snapshot
+  kP2Retire,       // 1R+1U: non-empty initial array; add; old snapshot freed after GP
+  kP3Serialise,    // 1R+2U: two updaters add; after(): both present
+  kP4Remove,       // 1R+1U: remove; GP; poison and free the probe's data
+  kP4RemoveNoMem,  // 1R+1U: as P4, but the snapshot allocation fails: stub in place
+  kP5NoLeak,       // 1R+1U: two batches; every retired snapshot is freed
+  kTP1Churn,       // 1R+1U: register, unregister, GP, free probe data (the tracepoint cycle)
+  kTP2LoadInside,  // 1R+1U: as P4; the mutant loads the snapshot before read_lock
+  kTP4Enabled,     // 0R+2U+check: racing add/remove; live count == published live entries
 };
 
 template <class Sync, Scenario kScenario, int kThreads, bool kVacuous = false,
           bool kStuckReader = false>
 struct ProbeArraySuite
-    : rl::test_suite<ProbeArraySuite<Sync, kScenario, kThreads, kVacuous, kStuckReader>,
-                     kThreads> {
+    : rl::test_suite<ProbeArraySuite<Sync, kScenario, kThreads, kVacuous, kStuckReader>, kThreads> {
   using Core = rcu_internal::ProbeArrayCore<Sync, Probe<Sync>*>;
   using Tt = rcu_internal::TasksTraceCore<Sync>;
   using Slot = rcu_internal::TtSlot<Sync>;
@@ -149,7 +148,7 @@ struct ProbeArraySuite
       Retire(old);
       return;
     }
-    Retire(old);  // includes the grace period
+    Retire(old);                        // includes the grace period
     if (old == nullptr) GracePeriod();  // stub in place: nothing retired, still wait
     p->v.set(kPoison);
     delete p;
@@ -323,7 +322,7 @@ int RunAll(const char* flavour) {
 
   // Non-vacuity.
   f += !Bounded<ProbeArraySuite<Sync, Scenario::kP4Remove, 2, true>>("vacuity: assert(false)",
-                                                                  nullptr, Expect::kFail);
+                                                                     nullptr, Expect::kFail);
   f += !Bounded<ProbeArraySuite<Sync, Scenario::kP4Remove, 2, false, true>>(
       "vacuity: reader never unlocks", nullptr, Expect::kFail);
   return f;

@@ -95,9 +95,7 @@ struct ProbeArrayDomainTraits<TasksTraceRcu> {
     d.lock();
     return {};
   }
-  __attribute__((always_inline)) static void Leave(TasksTraceRcu& d, Token) noexcept {
-    d.unlock();
-  }
+  __attribute__((always_inline)) static void Leave(TasksTraceRcu& d, Token) noexcept { d.unlock(); }
   static constexpr bool kInReaderKnown = true;
   static bool InReader(const TasksTraceRcu& d) noexcept { return d.InReader(); }
   static void Synchronize(TasksTraceRcu& d) { d.Synchronize(); }
@@ -184,9 +182,9 @@ class ProbeArray {
           return absl::AlreadyExistsError(
               absl::StrCat(name_, ": entry already present (priority ", priority, ")"));
         default:
-          return absl::ResourceExhaustedError(absl::StrCat(
-              name_, ": no memory for a new snapshot while adding an entry (priority ",
-              priority, ")"));
+          return absl::ResourceExhaustedError(
+              absl::StrCat(name_, ": no memory for a new snapshot while adding an entry (priority ",
+                           priority, ")"));
       }
     }
     absl::Status Remove(const T& v) {

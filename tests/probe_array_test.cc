@@ -103,9 +103,9 @@ TEST(ProbeArrayTest, BatchPublishesOnceAndRetiresOnce) {
   std::vector<absl::Status> st;
   a.Update([&](ProbeArray<int>::Batch& b) {
     for (int i = 0; i < 10; ++i) st.push_back(b.Add(i, i));
-    st.push_back(b.Add(3, 0));      // duplicate inside the batch
+    st.push_back(b.Add(3, 0));  // duplicate inside the batch
     st.push_back(b.Remove(100));
-    st.push_back(b.Remove(100));    // already removed in this batch
+    st.push_back(b.Remove(100));  // already removed in this batch
     EXPECT_TRUE(b.Contains(5));
     EXPECT_FALSE(b.Contains(100));
   });
@@ -232,8 +232,8 @@ TEST(ProbeArrayTest, EditsFromInsideAReader) {
   std::vector<int> visited;
   a.ForEach([&](const int& v) {
     visited.push_back(v);
-    EXPECT_TRUE(a.Remove(v).ok());     // removing the entry being visited
-    EXPECT_TRUE(a.Add(v + 10).ok());   // and adding a new one: this pass does not see it
+    EXPECT_TRUE(a.Remove(v).ok());    // removing the entry being visited
+    EXPECT_TRUE(a.Add(v + 10).ok());  // and adding a new one: this pass does not see it
   });
   EXPECT_EQ(visited, (std::vector<int>{1, 2, 3}));
   EXPECT_EQ(Contents(a), (std::vector<int>{11, 12, 13}));

@@ -306,7 +306,9 @@ TEST(TracepointTest, EnabledMatchesProbeCountWhenRegistrationsRace) {
     // Unregister whatever is left, from several threads at once.
     std::vector<std::thread> us;
     for (int t = 0; t < 8; ++t) {
-      us.emplace_back([&, t] { (void)tp.Unregister(ProbeHandle{&tp, reinterpret_cast<void (*)()>(&CountProbe), &cs[t]}); });
+      us.emplace_back([&, t] {
+        (void)tp.Unregister(ProbeHandle{&tp, reinterpret_cast<void (*)()>(&CountProbe), &cs[t]});
+      });
     }
     for (auto& t : us) t.join();
     EXPECT_FALSE(tp.enabled());
@@ -408,15 +410,17 @@ TEST(TracepointTest, SleepingFaultableProbeNeverDelaysNonFaultableUnregistration
     ASSERT_TRUE(tp_nf.Unregister(*h).ok());
     tp_nf.SynchronizeUnregister();
   }
-  const auto nf_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::steady_clock::now() - t0).count();
+  const auto nf_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_LT(nf_ms, 700) << "non-faultable unregistration waited for a sleeping faultable probe";
   EXPECT_EQ(c.calls.load(), 5);
   // The faultable flavour does wait for it.
   const auto t1 = std::chrono::steady_clock::now();
   tp_f.SynchronizeUnregister();
-  const auto f_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - t1).count();
+  const auto f_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t1)
+          .count();
   firer.join();
   EXPECT_GT(f_ms + nf_ms, 500);
 }

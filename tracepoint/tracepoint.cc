@@ -139,8 +139,8 @@ absl::StatusOr<ProbeHandle> TracepointBase::RegisterErased(void (*fn)(), void* d
   }
   absl::Status s = probes_.Add({fn, data, o.name}, o.priority);
   if (!s.ok()) {
-    return absl::Status(s.code(), absl::StrCat(s.message(), "; probe '", ProbeName(o),
-                                               "' data=", absl::Hex(reinterpret_cast<uintptr_t>(data))));
+    return absl::Status(s.code(), absl::StrCat(s.message(), "; probe '", ProbeName(o), "' data=",
+                                               absl::Hex(reinterpret_cast<uintptr_t>(data))));
   }
   return ProbeHandle{this, fn, data};
 }
@@ -154,8 +154,9 @@ absl::Status TracepointBase::Unregister(const ProbeHandle& h) {
   }
   absl::Status s = probes_.Remove({h.fn, h.data, nullptr});
   if (!s.ok()) {
-    return absl::NotFoundError(absl::StrCat("tracepoint '", name_, "': no probe registered with data=",
-                                            absl::Hex(reinterpret_cast<uintptr_t>(h.data))));
+    return absl::NotFoundError(absl::StrCat(
+        "tracepoint '", name_,
+        "': no probe registered with data=", absl::Hex(reinterpret_cast<uintptr_t>(h.data))));
   }
   return absl::OkStatus();
 }
@@ -194,9 +195,9 @@ absl::Status TracepointRegistry::CheckCompatible(const TracepointBase& tp,
                                                    tp.signature(), ", not ", signature));
   }
   if (o.may_fault != (tp.may_fault() == MayFault::kYes)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("tracepoint '", tp.name(), "' is ", FlavourName(tp.may_fault()),
-                     " but probe '", ProbeName(o), "' has may_fault=", o.may_fault));
+    return absl::InvalidArgumentError(absl::StrCat("tracepoint '", tp.name(), "' is ",
+                                                   FlavourName(tp.may_fault()), " but probe '",
+                                                   ProbeName(o), "' has may_fault=", o.may_fault));
   }
   return absl::OkStatus();
 }
@@ -217,8 +218,7 @@ void TracepointRegistry::Add(TracepointBase* tp) {
 
 void TracepointRegistry::Remove(TracepointBase* tp) {
   rcu_internal::MutexLock l(&mu_);
-  tracepoints_.erase(std::remove(tracepoints_.begin(), tracepoints_.end(), tp),
-                     tracepoints_.end());
+  tracepoints_.erase(std::remove(tracepoints_.begin(), tracepoints_.end(), tp), tracepoints_.end());
 }
 
 absl::StatusOr<TracepointBase*> TracepointRegistry::FindErased(absl::string_view name,
@@ -257,8 +257,8 @@ absl::StatusOr<AttachHandle> TracepointRegistry::AttachErased(absl::string_view 
   rcu_internal::MutexLock l(&mu_);
   for (const Attachment& a : attachments_) {
     if (a.name == name && a.fn == fn && a.data == data) {
-      return absl::AlreadyExistsError(absl::StrCat("probe '", ProbeName(o),
-                                                   "' is already attached to '", name, "'"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("probe '", ProbeName(o), "' is already attached to '", name, "'"));
     }
   }
   std::vector<TracepointBase*> loaded;

@@ -211,8 +211,7 @@ class TracepointRegistry {
   };
 
   TracepointRegistry() = default;
-  absl::StatusOr<TracepointBase*> FindErased(absl::string_view name,
-                                             const std::string& signature)
+  absl::StatusOr<TracepointBase*> FindErased(absl::string_view name, const std::string& signature)
       ABSL_LOCKS_EXCLUDED(mu_);
   absl::StatusOr<AttachHandle> AttachErased(absl::string_view name, const std::string& signature,
                                             void (*fn)(), void* data, const ProbeOptions& o)
