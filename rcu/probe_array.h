@@ -30,10 +30,11 @@
 //     (void)batch.Remove({&B, nullptr});
 //   });
 //
-// Domains: any type with a ProbeArrayDomainTraits<Domain> specialisation (below). Provided:
-// TasksTraceRcu (default and independent domains; readers may block and fault). An SRCU
-// adapter needs: Token = SrcuToken, Enter = lock(), Leave = unlock(token), Call, Synchronize
-// and, if it can tell, InReader (see the traits' comments).
+// Domains: any type that ProbeArrayDomainTraits<Domain> (below) accepts: lock()/unlock() or
+// token = lock()/unlock(token), Synchronize(), Call(fn), optionally InReader(). TasksTraceRcu
+// (default and independent domains; readers may block and fault) is tested, and so is an
+// SRCU-shaped domain whose lock() returns a token (tests/probe_array_test.cc); grace::Srcu and
+// grace::SrcuFast, spelled as design.md section 4 says, need no code here.
 //
 // Limitations:
 //   - T must be copyable; its copy constructor, destructor and operator== run on updater
@@ -61,9 +62,11 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -76,30 +79,67 @@ namespace grace {
 
 // ProbeArrayDomainTraits<Domain>
 //
-// How ProbeArray uses a domain. Specialise it for a new domain type:
-//   using Token = ...;                      what Enter() returns and Leave() needs back
-//   static Token Enter(Domain&) noexcept;   enter a read section (nesting allowed)
-//   static void Leave(Domain&, Token) noexcept;
-//   static bool InReaderKnown(const Domain&) / InReader(const Domain&)
-//                                           whether the domain can tell "this thread is in a
-//                                           read section" (for debug checks; SRCU cannot)
-//   static void Synchronize(Domain&);       wait for a full grace period
-//   static void Call(Domain&, absl::AnyInvocable<void() &&>);  run after a grace period
+// How ProbeArray uses its domain: the seam through which any RCU flavour plugs in. The
+// primary template below serves every domain with the grace naming (TasksTraceRcu, and
+// Srcu/SrcuFast as design.md section 4 specifies them) with no code of the domain's own:
+//
+//   required members of Domain                     used for
+//   R lock() noexcept          (R = void or token)  Enter(): start a read section (nests)
+//   void unlock() noexcept     when R is void       Leave()
+//   void unlock(R) noexcept    otherwise            Leave(), given Enter()'s token back
+//   void Synchronize()                              Synchronize(): a full grace period
+//   void Call(absl::AnyInvocable<void() &&>)        retire an old snapshot after a grace period
+//   optional: bool InReader() const noexcept        debug check "Synchronize() inside a reader"
+//
+// A token (R) must be copyable and may be unlocked on the thread that took it (ForEach
+// enters and leaves on one thread). A domain spelled differently specialises the template
+// with the same static members: Token, Enter, Leave, kInReaderKnown, InReader, Synchronize,
+// Call.
 template <class Domain>
-struct ProbeArrayDomainTraits;
+struct ProbeArrayDomainTraits {
+ private:
+  using LockResult = decltype(std::declval<Domain&>().lock());
+  static constexpr bool kVoidLock = std::is_void_v<LockResult>;
+  template <class D, class = void>
+  struct HasInReader : std::false_type {};
+  template <class D>
+  struct HasInReader<D, std::void_t<decltype(bool{std::declval<const D&>().InReader()})>>
+      : std::true_type {};
 
-template <>
-struct ProbeArrayDomainTraits<TasksTraceRcu> {
-  struct Token {};
-  __attribute__((always_inline)) static Token Enter(TasksTraceRcu& d) noexcept {
-    d.lock();
-    return {};
+ public:
+  struct NoToken {};
+  // What Enter() returns and Leave() takes back.
+  using Token = std::conditional_t<kVoidLock, NoToken, LockResult>;
+  static_assert(std::is_copy_constructible_v<Token>, "a domain's read token must be copyable");
+
+  __attribute__((always_inline)) static Token Enter(Domain& d) noexcept {
+    if constexpr (kVoidLock) {
+      d.lock();
+      return {};
+    } else {
+      return d.lock();
+    }
   }
-  __attribute__((always_inline)) static void Leave(TasksTraceRcu& d, Token) noexcept { d.unlock(); }
-  static constexpr bool kInReaderKnown = true;
-  static bool InReader(const TasksTraceRcu& d) noexcept { return d.InReader(); }
-  static void Synchronize(TasksTraceRcu& d) { d.Synchronize(); }
-  static void Call(TasksTraceRcu& d, absl::AnyInvocable<void() &&> fn) { d.Call(std::move(fn)); }
+  __attribute__((always_inline)) static void Leave(Domain& d, Token t) noexcept {
+    if constexpr (kVoidLock) {
+      (void)t;
+      d.unlock();
+    } else {
+      d.unlock(t);
+    }
+  }
+  // Whether the domain can tell "this thread is inside a read section" (SRCU cannot).
+  static constexpr bool kInReaderKnown = HasInReader<Domain>::value;
+  static bool InReader(const Domain& d) noexcept {
+    if constexpr (kInReaderKnown) {
+      return d.InReader();
+    } else {
+      (void)d;
+      return false;
+    }
+  }
+  static void Synchronize(Domain& d) { d.Synchronize(); }
+  static void Call(Domain& d, absl::AnyInvocable<void() &&> fn) { d.Call(std::move(fn)); }
 };
 
 template <class T, class Domain = TasksTraceRcu>

@@ -3,17 +3,22 @@
 // Tests of grace::ProbeArray (rcu/probe_array.h) over TasksTraceRcu, default and independent
 // domains: status codes, priority order, batching (one snapshot and one retirement per batch),
 // Remove under allocation failure (stubs), concurrent readers and updaters with poisoned entry
-// data, edits from inside a reader, and the debug check on Synchronize() inside a reader.
+// data, edits from inside a reader, the debug check on Synchronize() inside a reader, and an
+// SRCU-shaped domain (token-returning lock) plugged in through ProbeArrayDomainTraits.
 
 #include "rcu/probe_array.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
 #include "rcu/tasks_trace.h"
@@ -246,6 +251,95 @@ TEST(ProbeArrayTest, DestructionRetiresTheLastSnapshot) {
     ASSERT_TRUE(a.Add("kept until destruction").ok());
   }
   d.Barrier();  // the retirement callback ran (ASan's leak check sees the snapshot freed)
+}
+
+// An SRCU-shaped domain: lock() returns a token that unlock() must get back, no InReader().
+// It stands in for grace::Srcu / grace::SrcuFast (design.md section 4) until //rcu:srcu lands:
+// ProbeArray must take it through ProbeArrayDomainTraits' primary template, with no
+// specialisation. Grace periods come from a TasksTraceRcu underneath.
+class SrcuShapedDomain {
+ public:
+  struct Token {
+    uint64_t seq;
+  };
+  Token lock() noexcept {
+    inner_.lock();
+    locks_.fetch_add(1, std::memory_order_relaxed);
+    return Token{++last_issued_};
+  }
+  void unlock(Token t) noexcept {
+    if (t.seq != last_issued_) wrong_tokens_.fetch_add(1, std::memory_order_relaxed);
+    unlocks_.fetch_add(1, std::memory_order_relaxed);
+    inner_.unlock();
+  }
+  void Synchronize() {
+    synchronizes_.fetch_add(1, std::memory_order_relaxed);
+    inner_.Synchronize();
+  }
+  void Call(absl::AnyInvocable<void() &&> fn) {
+    calls_.fetch_add(1, std::memory_order_relaxed);
+    inner_.Call(std::move(fn));
+  }
+  void Barrier() { inner_.Barrier(); }
+
+  std::atomic<uint64_t> locks_{0}, unlocks_{0}, wrong_tokens_{0}, synchronizes_{0}, calls_{0};
+
+ private:
+  static thread_local uint64_t last_issued_;
+  TasksTraceRcu inner_;
+};
+thread_local uint64_t SrcuShapedDomain::last_issued_ = 0;
+
+using SrcuTraits = ProbeArrayDomainTraits<SrcuShapedDomain>;
+static_assert(std::is_same_v<SrcuTraits::Token, SrcuShapedDomain::Token>,
+              "a token-returning lock() is the traits' Token");
+static_assert(!SrcuTraits::kInReaderKnown, "no InReader(): the debug check is skipped");
+static_assert(ProbeArrayDomainTraits<TasksTraceRcu>::kInReaderKnown,
+              "TasksTraceRcu can tell when a thread is inside a reader");
+static_assert(std::is_empty_v<ProbeArrayDomainTraits<TasksTraceRcu>::Token>,
+              "void lock(): no token to carry");
+
+TEST(ProbeArrayTest, SrcuShapedDomainPlugsInThroughTheTraits) {
+  SrcuShapedDomain d;
+  {
+    ProbeArray<Guarded*, SrcuShapedDomain> a(d, "srcu-shaped");
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> bad{0}, seen{0}, freed{0};
+    std::vector<std::thread> threads;
+    for (int r = 0; r < 2; ++r) {
+      threads.emplace_back([&] {
+        while (!stop.load(std::memory_order_relaxed)) {
+          a.ForEach([&](Guarded* const& g) {
+            if (g->magic != kAlive) bad.fetch_add(1);
+            seen.fetch_add(1, std::memory_order_relaxed);
+          });
+        }
+      });
+    }
+    threads.emplace_back([&] {
+      for (uint64_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
+        auto* g = new Guarded(n);
+        if (!a.Add(g, static_cast<int>(n % 3)).ok()) ADD_FAILURE();
+        EXPECT_EQ(a.Add(g).code(), absl::StatusCode::kAlreadyExists);
+        if (!a.Remove(g).ok()) ADD_FAILURE();
+        EXPECT_EQ(a.Remove(g).code(), absl::StatusCode::kNotFound);
+        a.Synchronize();
+        testing_util::PoisonDelete{&freed}(g);
+      }
+    });
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(absl::GetFlag(FLAGS_probe_array_stress_ms)));
+    stop = true;
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(bad.load(), 0u);
+    EXPECT_GT(freed.load(), 0u);
+    EXPECT_GT(d.synchronizes_.load(), 0u);
+    EXPECT_GT(d.calls_.load(), 0u);  // old snapshots retired through the domain's Call()
+  }
+  d.Barrier();
+  EXPECT_EQ(d.locks_.load(), d.unlocks_.load());
+  EXPECT_GT(d.locks_.load(), 0u);
+  EXPECT_EQ(d.wrong_tokens_.load(), 0u) << "Leave() must get Enter()'s token back";
 }
 
 class ProbeArrayDeathTest : public ::testing::Test {
