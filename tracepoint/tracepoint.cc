@@ -115,7 +115,6 @@ TracepointBase::TracepointBase(const char* name, MayFault may_fault, const std::
     : domain_(may_fault == MayFault::kYes ? tracepoint_internal::FaultableDomain()
                                           : tracepoint_internal::NonFaultableDomain()),
       probes_(domain_, absl::StrCat("tracepoint '", name, "'")),
-      enabled_word_(probes_.size_word()),
       name_(name),
       may_fault_(may_fault),
       signature_(signature) {

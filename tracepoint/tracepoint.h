@@ -102,7 +102,7 @@ class Tracepoint : public TracepointBase {
   // in priority order inside a read section of the flavour's domain. Thread-safe; allocates
   // nothing; async-signal-safe if the probes are.
   __attribute__((always_inline)) void operator()(Args... args) const noexcept {
-    if (__builtin_expect(enabled_word_.load(std::memory_order_relaxed) != 0, 0)) {
+    if (__builtin_expect(enabled_word().load(std::memory_order_relaxed) != 0, 0)) {
       Fire(args...);
     }
   }

@@ -107,7 +107,7 @@ class TracepointBase {
   // "void(const char *, int)": the argument types probes receive after their data pointer.
   const std::string& signature() const noexcept { return signature_; }
   // Enabled == at least one probe. One relaxed load.
-  bool enabled() const noexcept { return enabled_word_.load(std::memory_order_relaxed) != 0; }
+  bool enabled() const noexcept { return enabled_word().load(std::memory_order_relaxed) != 0; }
   uint32_t probe_count() const noexcept { return probes_.SizeHint(); }
 
   // Type-erased registration (Tracepoint<Args...>::Register and the registry use it).
@@ -125,7 +125,9 @@ class TracepointBase {
 
   TasksTraceRcu& domain_;
   ProbeArray<tracepoint_internal::ProbeEntry, TasksTraceRcu> probes_;
-  const std::atomic<uint32_t>& enabled_word_;  // probes_.size_word()
+  // The enabled word: probes_' live count, a member of this object (at a fixed offset from
+  // `this`, so a call site loads it with one instruction; no pointer to chase).
+  const std::atomic<uint32_t>& enabled_word() const noexcept { return probes_.size_word(); }
 
  private:
   const char* const name_;
