@@ -302,7 +302,17 @@ TEST(TracepointTest, EnabledMatchesProbeCountWhenRegistrationsRace) {
       });
     }
     for (auto& t : ts) t.join();
-    EXPECT_EQ(tp.enabled(), tp.probe_count() > 0);
+    // The enabled word, the published snapshot and the registrations all agree: firing once
+    // runs exactly the probes that were left registered.
+    int expected = 0;
+    for (int t = 0; t < 8; ++t) expected += (t + round) % 3 == 0;
+    EXPECT_EQ(tp.probe_count(), static_cast<uint32_t>(expected));
+    EXPECT_EQ(tp.enabled(), expected > 0);
+    int64_t calls_before = 0, calls_after = 0;
+    for (auto& c : cs) calls_before += c.calls.load();
+    tp(1);
+    for (auto& c : cs) calls_after += c.calls.load();
+    EXPECT_EQ(calls_after - calls_before, expected);
     // Unregister whatever is left, from several threads at once.
     std::vector<std::thread> us;
     for (int t = 0; t < 8; ++t) {
@@ -483,6 +493,35 @@ TEST(TracepointTest, DebugBuildsReportFaultsInNonFaultableProbes) {
   EXPECT_EQ(violation_probe, "bad_copy");
   EXPECT_GT(violation_faults, 0);
   EXPECT_GT(GetProbeViolationStats().faulting_calls, before.faulting_calls);
+}
+
+std::mutex blocking_mu;
+std::string blocking_tp, blocking_probe;
+long blocking_blocks = 0;
+void RecordBlocking(const char* tp, const char* probe, long, long blocks) {
+  std::lock_guard<std::mutex> l(blocking_mu);
+  blocking_tp = tp;
+  blocking_probe = probe;
+  blocking_blocks += blocks;
+}
+void NappingProbe(void*, int) { std::this_thread::sleep_for(std::chrono::milliseconds(2)); }
+
+TEST(TracepointTest, DebugBuildsReportBlockingInNonFaultableProbes) {
+  if (!GRACE_DCHECK_IS_ON()) GTEST_SKIP() << "the probe watch is debug-only (dbg suite runs this)";
+  SetProbeViolationHandlerForTesting(&RecordBlocking);
+  const ProbeViolationStats before = GetProbeViolationStats();
+  Tracepoint<int> tp{"test:wrongly_blocking", MayFault::kNo};
+  auto h = tp.Register(&NappingProbe, nullptr, {.name = "napper"});
+  ASSERT_TRUE(h.ok());
+  for (int i = 0; i < 3; ++i) tp(i);  // each call sleeps: a voluntary context switch
+  ASSERT_TRUE(tp.Unregister(*h).ok());
+  SynchronizeTracepointUnregister();
+  SetProbeViolationHandlerForTesting(nullptr);
+  std::lock_guard<std::mutex> l(blocking_mu);
+  EXPECT_EQ(blocking_tp, "test:wrongly_blocking");
+  EXPECT_EQ(blocking_probe, "napper");
+  EXPECT_GE(blocking_blocks, 3);
+  EXPECT_GE(GetProbeViolationStats().blocking_calls, before.blocking_calls + 3);
 }
 
 class TracepointDeathTest : public ::testing::Test {
