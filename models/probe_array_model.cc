@@ -27,10 +27,14 @@
 // Non-vacuity: RL_ASSERT(false) in after() must fire; a reader that never unlocks must make
 // the grace period never end (LIVELOCK/DEADLOCK).
 //
-// Search: P1, TP4 and (membarrier policy) P4 exhaustively; the rest with context bound 2 plus 100k
-// random schedules. Full search of P2 took 124 M executions (8 min): the grace period's spin
-// loop and the copy multiply the interleavings, so it is not run by default. Every mutant
-// below is caught within the bound.
+// Search: P1 and TP4 exhaustively; the rest with context bound 2 plus 100k random schedules.
+// Full searches of P2 (124 M executions, 8 min, measured before models reached the futex path)
+// and P4 (membarrier policy; see models/README.md) multiply the grace period's spin/sleep
+// paths by the copy's interleavings: P4's runs only with GRACE_MODELS_SLOW=1, P2's not at
+// all. Every mutant below is caught within the bound.
+
+#include <cstdlib>
+#include <cstring>
 
 #include "models/rl_sync.h"
 // Production headers after rl_sync.h.
@@ -261,6 +265,12 @@ struct ProbeArraySuite
   }
 };
 
+// GRACE_MODELS_SLOW=1 adds the searches too long for tools/test (see models/README.md).
+bool SlowSearches() {
+  const char* v = std::getenv("GRACE_MODELS_SLOW");
+  return v != nullptr && std::strcmp(v, "1") == 0;
+}
+
 template <class Suite>
 bool Full(const char* name, const char* mutant, Expect e) {
   return RunCheck<Suite>(name, mutant, e, rl::sched_full);
@@ -299,7 +309,9 @@ int RunAll(const char* flavour) {
   f += !Bounded<P3>("P3 updaters serialise", "h:no-updater-lock", Expect::kFail);
 
   f += !Bounded<P4>("P4 remove then free data", nullptr, Expect::kPass);
-  if (std::strcmp(flavour, "membarrier") == 0) {  // exhaustive too (~3 M executions, ~6 s)
+  // Exhaustive too, on request only: since models reach the futex sleep/wake path
+  // (kSpinsBeforeSleep = 2) the full search of P4 outlasts the test's 300 s budget.
+  if (SlowSearches() && std::strcmp(flavour, "membarrier") == 0) {
     f += !Full<P4>("P4 remove then free data (full search)", nullptr, Expect::kPass);
   }
   f += !Bounded<P4>("P4 remove then free data", "h:free-data-before-gp", Expect::kFail);
