@@ -121,10 +121,10 @@ class Tracepoint : public TracepointBase {
 
  private:
   __attribute__((noinline, cold)) void Fire(Args... args) const noexcept {
-    TasksTraceRcu& d = domain_;
-    d.lock();
     const bool watch = GRACE_DCHECK_IS_ON() && may_fault() == MayFault::kNo;
-    probes_.ForEachInReader([&](const tracepoint_internal::ProbeEntry& e) {
+    // The read section of the flavour's domain is entered through ProbeArrayDomainTraits, the
+    // same seam ProbeArray uses, so a token-returning domain (SrcuFast) fits unchanged.
+    probes_.ForEach([&](const tracepoint_internal::ProbeEntry& e) {
       Probe fn = reinterpret_cast<Probe>(e.fn);
       if (!watch) {
         fn(e.data, args...);
@@ -135,7 +135,6 @@ class Tracepoint : public TracepointBase {
       fn(e.data, args...);
       tracepoint_internal::WatchEnd(w, name(), e);
     });
-    d.unlock();
   }
 };
 
