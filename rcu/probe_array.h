@@ -32,9 +32,9 @@
 //
 // Domains: any type that ProbeArrayDomainTraits<Domain> (below) accepts: lock()/unlock() or
 // token = lock()/unlock(token), Synchronize(), Call(fn), optionally InReader(). TasksTraceRcu
-// (default and independent domains; readers may block and fault) is tested, and so is an
-// SRCU-shaped domain whose lock() returns a token (tests/probe_array_test.cc); grace::Srcu and
-// grace::SrcuFast, spelled as design.md section 4 says, need no code here.
+// (default and independent domains; readers may block and fault), grace::Srcu and
+// grace::SrcuFast (rcu/srcu.h; token-returning lock) are tested through it with no code of
+// their own here (tests/probe_array_test.cc).
 //
 // Limitations:
 //   - T must be copyable; its copy constructor, destructor and operator== run on updater

@@ -4,7 +4,8 @@
 // domains: status codes, priority order, batching (one snapshot and one retirement per batch),
 // Remove under allocation failure (stubs), concurrent readers and updaters with poisoned entry
 // data, edits from inside a reader, the debug check on Synchronize() inside a reader, and an
-// SRCU-shaped domain (token-returning lock) plugged in through ProbeArrayDomainTraits.
+// SRCU-shaped domain (token-returning lock) and grace::Srcu / grace::SrcuFast plugged in through
+// ProbeArrayDomainTraits.
 
 #include "rcu/probe_array.h"
 
@@ -21,6 +22,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
+#include "rcu/srcu.h"
 #include "rcu/tasks_trace.h"
 #include "tests/rcu_test_util.h"
 
@@ -340,6 +342,66 @@ TEST(ProbeArrayTest, SrcuShapedDomainPlugsInThroughTheTraits) {
   EXPECT_EQ(d.locks_.load(), d.unlocks_.load());
   EXPECT_GT(d.locks_.load(), 0u);
   EXPECT_EQ(d.wrong_tokens_.load(), 0u) << "Leave() must get Enter()'s token back";
+}
+
+// The real SRCU flavours (rcu/srcu.h) through the same seam: no specialisation, tokens
+// carried from Enter() to Leave(), old snapshots retired with the domain's Call().
+template <class D>
+class ProbeArraySrcuTest : public ::testing::Test {};
+using SrcuDomains = ::testing::Types<Srcu, SrcuFast>;
+TYPED_TEST_SUITE(ProbeArraySrcuTest, SrcuDomains);
+
+static_assert(std::is_same_v<ProbeArrayDomainTraits<Srcu>::Token, SrcuToken>);
+static_assert(std::is_same_v<ProbeArrayDomainTraits<SrcuFast>::Token, SrcuToken>);
+
+TYPED_TEST(ProbeArraySrcuTest, StatusCodesOrderAndConcurrentPoisonedData) {
+  TypeParam d;
+  {
+    ProbeArray<Guarded*, TypeParam> a(d, "srcu");
+    Guarded g1(1), g2(2), g3(3);
+    ASSERT_TRUE(a.Add(&g1, 0).ok());
+    ASSERT_TRUE(a.Add(&g2, 5).ok());
+    ASSERT_TRUE(a.Add(&g3, 0).ok());
+    EXPECT_EQ(a.Add(&g2, 1).code(), absl::StatusCode::kAlreadyExists);
+    std::vector<uint64_t> order;
+    a.ForEach([&](Guarded* const& g) { order.push_back(g->value); });
+    EXPECT_EQ(order, (std::vector<uint64_t>{2, 1, 3}));
+    a.FailAllocationsForTesting(1);
+    EXPECT_TRUE(a.Remove(&g1).ok());  // stub in place
+    EXPECT_TRUE(a.HasStubsForTesting());
+    EXPECT_EQ(a.Remove(&g1).code(), absl::StatusCode::kNotFound);
+    for (Guarded* g : {&g2, &g3}) ASSERT_TRUE(a.Remove(g).ok());
+    a.Synchronize();
+
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> bad{0}, freed{0};
+    std::vector<std::thread> threads;
+    for (int r = 0; r < 2; ++r) {
+      threads.emplace_back([&] {
+        while (!stop.load(std::memory_order_relaxed)) {
+          a.ForEach([&](Guarded* const& g) {
+            if (g->magic != kAlive) bad.fetch_add(1);
+          });
+        }
+      });
+    }
+    threads.emplace_back([&] {
+      for (uint64_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
+        auto* g = new Guarded(n);
+        if (!a.Add(g, static_cast<int>(n % 3)).ok()) ADD_FAILURE();
+        if (!a.Remove(g).ok()) ADD_FAILURE();
+        a.Synchronize();
+        testing_util::PoisonDelete{&freed}(g);
+      }
+    });
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(absl::GetFlag(FLAGS_probe_array_stress_ms)));
+    stop = true;
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(bad.load(), 0u);
+    EXPECT_GT(freed.load(), 0u);
+  }
+  d.Barrier();  // the array's retirements ran before the domain goes
 }
 
 class ProbeArrayDeathTest : public ::testing::Test {
