@@ -3,7 +3,7 @@
 // models/probe_array_model: Relacy checks of the copy-on-update probe array
 // (rcu/internal/probe_array_core.h) composed with the Tasks Trace RCU reader/grace-period core
 // (rcu/internal/tasks_trace_core.h), both instantiated from the production templates with
-// models::rl_sync. Checks P1-P5 and TP1, TP2, TP4 of shared/models.md.
+// models::rl_sync. Checks P1-P5 and TP1-TP4 of shared/models.md.
 //
 // Harness (shared/models.md §4): probes are heap objects with a race-checked field; readers
 // enter a TT read section, load the snapshot, yield (a preemption point between load and use),
@@ -22,6 +22,7 @@
 //     h:free-data-before-gp  free the removed probe's data before the GP       P4, TP1
 //     h:leak                 drop the free of a retired snapshot               P5
 //     h:load-before-lock     reader loads the snapshot before its read_lock    TP2
+//     h:one-flavour          wait for one flavour's readers only               TP3
 //   not mutated: "publish before fill" (needs a source patch; the relaxed-publish mutant
 //   shows the same missing edge).
 // Non-vacuity: RL_ASSERT(false) in after() must fire; a reader that never unlocks must make
@@ -265,6 +266,59 @@ struct ProbeArraySuite
   }
 };
 
+// TP3: one probe's data reachable from both flavours (the same fn/data registered on a
+// faultable and a non-faultable tracepoint). Two domains = two reader slots and two arrays;
+// reader 0 reads in domain A, reader 1 in domain B (1U+2R). The updater removes the probe from
+// both arrays, waits for a grace period of each domain (SynchronizeTracepointUnregister), then
+// frees the old snapshots and poisons and frees the data. Harness mutant h:one-flavour: wait
+// for domain A only.
+template <class Sync>
+struct TwoFlavourSuite : rl::test_suite<TwoFlavourSuite<Sync>, 3> {
+  using Core = rcu_internal::ProbeArrayCore<Sync, Probe<Sync>*>;
+  using Tt = rcu_internal::TasksTraceCore<Sync>;
+  using Slot = rcu_internal::TtSlot<Sync>;
+
+  Core core[2];
+  Slot slot[2];
+  Probe<Sync>* shared = nullptr;
+
+  void before() {
+    shared = new Probe<Sync>(1);
+    for (Core& c : core) {
+      typename Core::Batch b(c);
+      b.Add(shared, 0);
+      Core::Free(b.Commit());
+    }
+  }
+
+  void thread(unsigned index) {
+    if (index < 2) {
+      Tt::Lock(slot[index]);
+      const typename Core::Snapshot* s = core[index].Acquire();
+      rl::yield(1, GRACE_RL_HERE);  // preemption point between the load and the use
+      Core::ForEach(s, [&](Probe<Sync>* const& p) { RL_ASSERT(p->v.get() != kPoison); });
+      Tt::Unlock(slot[index]);
+      return;
+    }
+    typename Core::Snapshot* old[2];
+    for (int i = 0; i < 2; ++i) {
+      typename Core::Batch b(core[i]);
+      RL_ASSERT(b.Remove(shared) == rcu_internal::PaResult::kOk);
+      old[i] = b.Commit();
+    }
+    Tt::WaitForReaders([this](auto&& f) { f(slot[0]); });
+    if (!HarnessMutant("h:one-flavour")) Tt::WaitForReaders([this](auto&& f) { f(slot[1]); });
+    for (auto* o : old) Core::Free(o);
+    shared->v.set(kPoison);
+    delete shared;
+    shared = nullptr;
+  }
+
+  void after() {
+    for (Core& c : core) Core::Free(c.ReleaseForDestruction());
+  }
+};
+
 // GRACE_MODELS_SLOW=1 adds the searches too long for tools/test (see models/README.md).
 bool SlowSearches() {
   const char* v = std::getenv("GRACE_MODELS_SLOW");
@@ -328,6 +382,10 @@ int RunAll(const char* flavour) {
 
   f += !Bounded<TP2>("TP2 array load inside read section", nullptr, Expect::kPass);
   f += !Bounded<TP2>("TP2 array load inside read section", "h:load-before-lock", Expect::kFail);
+
+  f += !Bounded<TwoFlavourSuite<Sync>>("TP3 both flavours' readers", nullptr, Expect::kPass);
+  f +=
+      !Bounded<TwoFlavourSuite<Sync>>("TP3 both flavours' readers", "h:one-flavour", Expect::kFail);
 
   f += !Full<TP4>("TP4 enabled == count", nullptr, Expect::kPass);
   f += !Full<TP4>("TP4 enabled == count", "h:no-updater-lock", Expect::kFail);
