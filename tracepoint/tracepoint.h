@@ -43,8 +43,9 @@
 //
 // Choice of domains: both flavours use independent grace::TasksTraceRcu domains (readers
 // are a per-thread nesting counter, cheaper than any counter-based scheme). The non-faultable
-// domain is separate so its grace periods never wait for a faultable probe. grace::SrcuFast,
-// once available, may replace the non-faultable domain through ProbeArrayDomainTraits.
+// domain is separate so its grace periods never wait for a faultable probe. grace::SrcuFast
+// (rcu/srcu.h) already plugs into ProbeArray through ProbeArrayDomainTraits (tested); making
+// it the non-faultable domain would change only TracepointBase's domain and array types.
 //
 // Limitations:
 //   - A probe must not call SynchronizeUnregister()/SynchronizeTracepointUnregister() (its
