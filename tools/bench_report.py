@@ -54,10 +54,17 @@ def main(outdir):
     lines = ["# grace benchmark report", ""]
     with open(os.path.join(outdir, "machine.txt")) as f:
         lines += ["```", f.read().strip(), "```", ""]
-    lines += ["## Medians", "", "| benchmark | median | repetitions | items/s |", "|---|---|---|---|"]
-    for name, b in sorted(medians.items()):
+    # Several binaries measure the same peer (e.g. urcu_memb): the table names the binary;
+    # the plots use one measurement per benchmark name.
+    lines += ["## Medians", "", "| binary | benchmark | median | repetitions | items/s |",
+              "|---|---|---|---|---|"]
+    for b in sorted((b for b in runs if b.get("aggregate_name") == "median"),
+                    key=lambda b: (b["binary"], b["run_name"])):
+        name = b["run_name"]
         ips = b.get("items_per_second")
-        lines.append(f"| {name} | {ns(b):.2f} ns | {len(reps.get(name, []))} | "
+        n = sum(1 for r in runs if r.get("run_type") == "iteration" and r["run_name"] == name
+                and r["binary"] == b["binary"])
+        lines.append(f"| {b['binary']} | {name} | {ns(b):.2f} ns | {n} | "
                      f"{'' if ips is None else f'{ips:,.0f}'} |")
     lines.append("")
     for txt in sorted(glob.glob(os.path.join(outdir, "*.txt"))):
