@@ -21,12 +21,13 @@
 //
 // Counter wrap. Counters are 64-bit and compared modulo 2^64: a rank's check compares the sum
 // of unlocks with the sum of locks, both wrapping the same way, so equality is exact unless
-// 2^64 increments of that rank happen between the two sums of one check. After a flip, each
-// thread can add at most one late lock to the old rank (it read the rank before the flip),
-// and the pre-flip check waits for such stragglers before the next flip, so late increments
-// cannot accumulate across grace periods. At one increment per nanosecond per thread, 8192
-// threads need 2^64 / 8192e9 s = 26 days *inside one check* (a few microseconds) to wrap:
-// impossible. tests/srcu_test starts the counters 16 below 2^64 to exercise the wrap itself.
+// 2^64 increments of that rank happen between the two sums of one check. (Readers that still
+// count themselves in the old rank after a flip cannot make the sums equal falsely: a lock
+// after the unlock sum and before the lock sum makes the lock sum larger; they only make the
+// check retry, and the pre-flip check of the next grace period waits for them.) At one
+// increment per nanosecond per thread, 8192 threads need 2^64 / 8192e9 s = 26 days *inside
+// one check* (a few microseconds) to wrap: impossible. tests/srcu_test starts the counters 16
+// below 2^64 to exercise the wrap itself.
 
 #include "rcu/srcu.h"
 
