@@ -246,11 +246,41 @@ int RunFlavour(const std::string& tag, bool light_modelled) {
   return bad;
 }
 
+// S8: slot hand-over. Two threads claim a slot, update data only the slot's holder writes (a
+// plain cell standing for the owner's counter increments), and release it; when the second
+// claims after the first released, it gets the same slot and must see the first's write.
+template <class Sync>
+struct SlotHandover : rl::test_suite<SlotHandover<Sync>, 2> {
+  using Bitmap = rcu_internal::SrcuSlotBitmap<Sync, 64>;
+  Bitmap* slots = nullptr;
+  typename Sync::template cell<int> owned[64];
+
+  void before() {
+    slots = new Bitmap;
+    for (auto& c : owned) c.set(0);
+  }
+  void thread(unsigned) {
+    const uint32_t s = slots->Claim();
+    RL_ASSERT(s < 64);
+    owned[s].set(owned[s].get() + 1);
+    slots->Release(s);
+  }
+  void after() {
+    int total = 0;
+    for (auto& c : owned) total += c.get();
+    RL_ASSERT(total == 2);
+    delete slots;
+  }
+};
+
 template <class Sync>
 int RunPolicy(const char* policy, bool light_modelled) {
   std::printf("-- policy %s\n", policy);
+  const std::string s8 = std::string("S8 slot hand-over/") + policy;
   return RunFlavour<Sync, SrcuFlavor::kClassic>(std::string("srcu/") + policy, light_modelled) +
-         RunFlavour<Sync, SrcuFlavor::kFast>(std::string("srcu-fast/") + policy, light_modelled);
+         RunFlavour<Sync, SrcuFlavor::kFast>(std::string("srcu-fast/") + policy, light_modelled) +
+         !RunCheck<SlotHandover<Sync>>(s8.c_str(), nullptr, Expect::kPass, rl::sched_full) +
+         !RunCheck<SlotHandover<Sync>>(s8.c_str(), "srcu:slot", Expect::kFail, rl::sched_full);
 }
 
 }  // namespace

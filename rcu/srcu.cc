@@ -53,35 +53,18 @@ thread_local uint32_t srcu_slot_plus1 __attribute__((tls_model("initial-exec")))
 namespace {
 
 constexpr uint32_t kMaxSlots = SrcuCore<std_sync, SrcuFlavor::kClassic>::kMaxSlots;
-constexpr uint32_t kSlotWords = kMaxSlots / 64;
-
-// Bit s set: slot s belongs to a live thread.
-std::atomic<uint64_t> g_slot_bits[kSlotWords];
+SrcuSlotBitmap<std_sync, kMaxSlots> g_slots;
 
 pthread_key_t g_slot_key;
 pthread_once_t g_slot_key_once = PTHREAD_ONCE_INIT;
 
-void ReleaseSlot(uint32_t slot) {
-  // [srcu:slot] release: this thread's counter increments happen before the next owner's
-  // claim (the acquire CAS in ClaimSlot()), so its increments continue from our values.
-  g_slot_bits[slot / 64].fetch_and(~(uint64_t{1} << (slot % 64)), std::memory_order_release);
-}
+void ReleaseSlot(uint32_t slot) { g_slots.Release(slot); }
 
 uint32_t ClaimSlot() {
-  for (uint32_t w = 0; w < kSlotWords; ++w) {
-    uint64_t bits = g_slot_bits[w].load(std::memory_order_relaxed);
-    while (bits != ~uint64_t{0}) {
-      const int b = __builtin_ctzll(~bits);
-      // [srcu:slot] acquire: pairs with ReleaseSlot() of the slot's previous owner.
-      if (g_slot_bits[w].compare_exchange_weak(bits, bits | (uint64_t{1} << b),
-                                               std::memory_order_acquire,
-                                               std::memory_order_relaxed)) {
-        return w * 64 + static_cast<uint32_t>(b);
-      }
-    }
-  }
-  GRACE_CHECK(false, "grace::Srcu: more than 8192 threads alive at once use SRCU domains");
-  return 0;
+  const uint32_t slot = g_slots.Claim();
+  GRACE_CHECK(slot < kMaxSlots,
+              "grace::Srcu: more than 8192 threads alive at once use SRCU domains");
+  return slot;
 }
 
 void OnThreadExit(void* arg) {
@@ -93,11 +76,7 @@ void OnThreadExit(void* arg) {
 // fork() child: only the forking thread exists; every other slot is free again.
 void AtForkChild() {
   const uint32_t mine = srcu_slot_plus1;
-  for (uint32_t w = 0; w < kSlotWords; ++w) {
-    uint64_t keep = 0;
-    if (mine != 0 && (mine - 1) / 64 == w) keep = uint64_t{1} << ((mine - 1) % 64);
-    g_slot_bits[w].store(keep, std::memory_order_relaxed);
-  }
+  g_slots.ResetKeeping(mine == 0 ? kMaxSlots : mine - 1);
 }
 
 void CreateSlotKey() {

@@ -329,6 +329,63 @@ class SrcuCore {
   typename Sync::template atomic<Chunk*> chunks_[Traits::kMaxChunks];
 };
 
+// Thread slot numbers: bit s set while slot s belongs to a live thread. Claim() takes the
+// lowest clear bit with a compare-and-swap, Release() clears it; both lock-free and
+// async-signal-safe (no allocation, no lock). A slot's counters have one writer at a time: the
+// thread that holds the slot. rcu/srcu.cc keeps one process-wide instance; models/srcu_model
+// checks the hand-over (S8).
+template <class Sync, uint32_t kSlots>
+class SrcuSlotBitmap {
+ public:
+  static constexpr uint32_t kWords = kSlots / 64;
+  static_assert(kSlots % 64 == 0, "whole words");
+
+  // Production instances are globals: static storage is zero before any code runs, and the
+  // constructor must not write (another translation unit's static initialiser may already
+  // have claimed a slot). Model atomics need their initial store.
+  SrcuSlotBitmap() noexcept {
+    if constexpr (Sync::kIsModel) {
+      for (uint32_t w = 0; w < kWords; ++w) bits_[w].store(0, std::memory_order_relaxed);
+    }
+  }
+
+  // Returns the claimed slot, or kSlots if every slot is taken.
+  uint32_t Claim() noexcept {
+    for (uint32_t w = 0; w < kWords; ++w) {
+      uint64_t bits = bits_[w].load(std::memory_order_relaxed);
+      while (bits != ~uint64_t{0}) {
+        const int b = __builtin_ctzll(~bits);
+        // [srcu:slot] acquire: pairs with Release() by the slot's previous owner, so this
+        // thread's counter increments continue from that owner's last values.
+        if (bits_[w].compare_exchange_weak(bits, bits | (uint64_t{1} << b),
+                                           Sync::order("srcu:slot", std::memory_order_acquire),
+                                           std::memory_order_relaxed)) {
+          return w * 64 + static_cast<uint32_t>(b);
+        }
+      }
+    }
+    return kSlots;
+  }
+
+  void Release(uint32_t slot) noexcept {
+    // [srcu:slot] release: pairs with the next owner's Claim(); this thread's increments happen
+    // before that owner's.
+    bits_[slot / 64].fetch_and(~(uint64_t{1} << (slot % 64)),
+                               Sync::order("srcu:slot", std::memory_order_release));
+  }
+
+  // fork() child: only `keep` (a slot, or kSlots for none) stays claimed.
+  void ResetKeeping(uint32_t keep) noexcept {
+    for (uint32_t w = 0; w < kWords; ++w) {
+      const uint64_t bit = keep < kSlots && keep / 64 == w ? uint64_t{1} << (keep % 64) : 0;
+      bits_[w].store(bit, std::memory_order_relaxed);
+    }
+  }
+
+ private:
+  typename Sync::template atomic<uint64_t> bits_[kWords];
+};
+
 static_assert(sizeof(SrcuCore<std_sync, SrcuFlavor::kClassic>::Slot) == 64,
               "one slot per cache line (see the layout diagram)");
 static_assert(sizeof(std_sync::atomic<uint64_t>) * 4 + sizeof(std_sync::atomic<int32_t>) <= 64,
