@@ -7,13 +7,8 @@
 // period ran find their target reached by the next one (or already by that one), so N
 // concurrent callers cost at most two grace periods beyond the one in flight.
 //
-// Ordering of the snapshot ([gs:F], a seq_cst fence in GetState()) pairs with the seq_cst
-// store that marks a grace period running ([gs:S]): an updater that unpublished an object and
-// then took a snapshot either sees the running grace period's odd sequence (and waits for the
-// next one), or that grace period had not yet marked itself running, so its first heavy
-// barrier comes after the unpublish and it covers the updater. The release store that ends a
-// grace period ([gs:E]) pairs with the acquire load in Poll() ([gs:P]): a true Poll() sees
-// everything the grace period saw.
+// Ordering of the sequence word (labels gs:*): rcu/internal/gp_seq.h, model-checked by
+// models/gp_seq_model.
 
 #include "rcu/internal/gp_engine.h"
 
@@ -104,26 +99,14 @@ GpEngine::~GpEngine() {
   }
 }
 
-GpState GpEngine::GetState() const noexcept {
-  // [gs:F] pairs with [gs:S]: the caller's earlier stores (an unpublish) are ordered before
-  // the snapshot, so a grace period that the snapshot does not count as running covers them.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  uint64_t s = gp_seq_.load(std::memory_order_relaxed);
-  return GpState{(s + 3) & ~uint64_t{1}};
-}
+GpState GpEngine::GetState() const noexcept { return gp_seq_.Snapshot(); }
 
-bool GpEngine::Poll(GpState s) const noexcept {
-  // [gs:P] pairs with [gs:E].
-  return gp_seq_.load(std::memory_order_acquire) >= s.seq;
-}
+bool GpEngine::Poll(GpState s) const noexcept { return gp_seq_.Reached(s); }
 
 void GpEngine::RunGracePeriodLocked() {
-  uint64_t s = gp_seq_.load(std::memory_order_relaxed);
-  // [gs:S] pairs with [gs:F]: mark the grace period running before it looks at readers.
-  gp_seq_.store(s + 1, std::memory_order_seq_cst);
+  const uint64_t begun = gp_seq_.Begin();  // [gs:S]
   wait_for_readers_();
-  // [gs:E] pairs with [gs:P]: a Poll() that sees the new value sees what the readers did.
-  gp_seq_.store(s + 2, std::memory_order_release);
+  gp_seq_.End(begun);  // [gs:E]
   MutexLock lock(&mu_);
   ++stats_.grace_periods;
 }
@@ -276,8 +259,7 @@ void GpEngine::ForkChild() {
   // it will never finish here, so roll its sequence back to idle (a GpState that needed it
   // needs the next grace period, which reaches the same value) and give gp_mu_ a fresh,
   // unlocked object (the forking thread never holds it across fork(): see ForkPrepare()).
-  uint64_t seq = gp_seq_.load(std::memory_order_relaxed);
-  if (seq & 1) gp_seq_.store(seq - 1, std::memory_order_relaxed);
+  gp_seq_.AbandonInFlight();
   new (&gp_mu_) Mutex;
   // The worker is gone; its in-flight batch is the parent's. The condition variables were
   // copied with the parent's worker registered as a waiter; a notify_one() could be spent on

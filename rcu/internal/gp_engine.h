@@ -10,16 +10,8 @@
 // return, every reader that was running when it was called has finished, and each such
 // reader's accesses happen before the return (the domain's heavy barriers provide that).
 //
-// Sequence word (gp_seq_), as in the kernel's rcu_seq:
-//
-//   bit 63 ............................ 1   bit 0
-//   +------------------------------------+-------+
-//   |  number of grace periods started   | state |   state 1: a grace period is running
-//   +------------------------------------+-------+   state 0: idle
-//
-//   GetState() = the first even value reached after a whole grace period that starts after
-//   the call: (seq + 3) & ~1. Poll(s) = gp_seq_ >= s. 64 bits never wrap in practice (one
-//   grace period per nanosecond would take 292 years).
+// Sequence word (gp_seq_), as in the kernel's rcu_seq: rcu/internal/gp_seq.h. GetState() is
+// its Snapshot(), Poll() its Reached().
 //
 // Callbacks: Call() appends to pending_; the worker takes the whole list as one batch, runs
 // one grace period for it (sharing it with concurrent Synchronize() callers), then invokes the
@@ -56,6 +48,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "rcu/gp_state.h"
+#include "rcu/internal/gp_seq.h"
+#include "rcu/sync.h"
 
 namespace grace {
 namespace rcu_internal {
@@ -152,7 +146,7 @@ class GpEngine {
   const Options options_;
 
   // Grace-period sequence (see the file comment). Written under gp_mu_.
-  std::atomic<uint64_t> gp_seq_{0};
+  GpSeq<std_sync> gp_seq_;
   Mutex gp_mu_;  // serialises grace periods; taken before mu_ when both are needed
 
   mutable Mutex mu_;
