@@ -168,16 +168,16 @@ int RunPolicy(const char* policy, bool light_modelled) {
     bad += !RunCheck<G1>((g1 + " (covered by tt:A)").c_str(), "gs:S", Expect::kPass,
                          rl::sched_bound, 0, 2);
   }
-  bad += !RunCheck<G1>((g1 + " (covered by tt:B)").c_str(), "gs:E", Expect::kPass,
-                       rl::sched_bound, 0, 2);
+  bad += !RunCheck<G1>((g1 + " (covered by tt:B)").c_str(), "gs:E", Expect::kPass, rl::sched_bound,
+                       0, 2);
   // The minimal contract: gs:E and gs:P are what orders the reader before the free.
   const std::string g2 = std::string("G2 contract/") + policy;
   using G2 = ContractFree<Sync>;
   bad += !RunCheck<G2>(g2.c_str(), nullptr, Expect::kPass, rl::sched_bound, 0, 2);
   bad += !RunCheck<G2>(g2.c_str(), "gs:E", Expect::kFail, rl::sched_bound, 0, 2);
   bad += !RunCheck<G2>(g2.c_str(), "gs:P", Expect::kFail, rl::sched_bound, 0, 2);
-  bad += !RunCheck<PolledFree<Sync, true>>(vac.c_str(), nullptr, Expect::kFail, rl::sched_bound,
-                                           0, 2);
+  bad +=
+      !RunCheck<PolledFree<Sync, true>>(vac.c_str(), nullptr, Expect::kFail, rl::sched_bound, 0, 2);
   return bad;
 }
 

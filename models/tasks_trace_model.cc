@@ -17,6 +17,7 @@
 #include "models/rl_sync.h"
 // Production headers after rl_sync.h.
 #include "rcu/internal/tasks_trace_core.h"
+#include "rcu/internal/tt_record_list.h"
 
 namespace grace {
 namespace models {
@@ -269,13 +270,81 @@ int RunFor(const char* flavour, bool light_is_sc) {
   return bad;
 }
 
+// T7: the registry's record list (rcu/internal/tt_record_list.h). Each of two threads
+// registers (claims a released record, or pushes a new one), writes the record's owner-only
+// data and releases it; a scanner thread walks the list and reads each record's
+// initialisation. before() pushes one released record, so the threads compete for it and one
+// may claim it after the other released it.
+//   mutants: pub:rec relaxed (a walk reads an uninitialised record: data race),
+//            pub:free relaxed (the next owner's write races with the previous owner's).
+template <class Sync>
+struct Registry : rl::test_suite<Registry<Sync>, 3> {
+  struct Rec : rcu_internal::TtRecordLinks<Sync, Rec> {
+    typename Sync::template cell<int> init;   // written before Push(), read by walks
+    typename Sync::template cell<int> owner;  // written by the record's owner only
+  };
+  using List = rcu_internal::TtRecordList<Sync, Rec>;
+  List* list = nullptr;
+
+  Rec* NewRec() {
+    Rec* r = new Rec;
+    r->next.store(nullptr, std::memory_order_relaxed);
+    r->owned.store(0, std::memory_order_relaxed);
+    r->init.set(1);
+    r->owner.set(0);
+    return r;
+  }
+
+  void before() {
+    list = new List;
+    Rec* r = NewRec();
+    list->Push(r);
+    List::Release(r);
+  }
+
+  void thread(unsigned index) {
+    if (index == 2) {  // scanner (a grace period walking the records)
+      for (Rec* r = list->First(); r != nullptr; r = List::Next(r)) RL_ASSERT(r->init.get() == 1);
+      return;
+    }
+    Rec* r = list->TryClaim();
+    if (r == nullptr) {
+      r = NewRec();
+      list->Push(r);
+    }
+    r->owner.set(r->owner.get() + 1);
+    List::Release(r);
+  }
+
+  void after() {
+    int total = 0;
+    for (Rec* r = list->First(); r != nullptr;) {
+      Rec* next = List::Next(r);
+      total += r->owner.get();
+      delete r;
+      r = next;
+    }
+    RL_ASSERT(total == 2);
+    delete list;
+  }
+};
+
+template <class Sync>
+int RunRegistry(const char* policy) {
+  const std::string t7 = std::string("T7 registry/") + policy;
+  return !RunCheck<Registry<Sync>>(t7.c_str(), nullptr, Expect::kPass, rl::sched_bound, 0, 3) +
+         !RunCheck<Registry<Sync>>(t7.c_str(), "pub:rec", Expect::kFail, rl::sched_bound, 0, 3) +
+         !RunCheck<Registry<Sync>>(t7.c_str(), "pub:free", Expect::kFail, rl::sched_bound, 0, 3);
+}
+
 }  // namespace
 }  // namespace models
 }  // namespace grace
 
 int main() {
   using namespace grace::models;
-  int bad = RunFor<rl_sync>("membarrier", false) + RunFor<rl_sync_light_sc>("light-as-sc", true);
+  int bad = RunFor<rl_sync>("membarrier", false) + RunFor<rl_sync_light_sc>("light-as-sc", true) +
+            RunRegistry<rl_sync>("membarrier");
   std::printf("tasks_trace_model: %s (%d check(s) did not match)\n", bad == 0 ? "OK" : "FAILED",
               bad);
   return bad == 0 ? 0 : 1;

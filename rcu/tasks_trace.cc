@@ -49,7 +49,8 @@ namespace {
 using Core = TasksTraceCore<std_sync>;
 
 // Head of the list of every record ever mapped. Push-only.
-std::atomic<TtThreadRecord*> g_records{nullptr};
+TtRecordList<std_sync, TtThreadRecord> g_records;
+using Records = TtRecordList<std_sync, TtThreadRecord>;
 
 pthread_key_t g_exit_key;
 pthread_once_t g_exit_key_once = PTHREAD_ONCE_INIT;
@@ -65,7 +66,7 @@ void ReleaseRecord(TtThreadRecord* rec, bool thread_exiting) {
     }
   }
   rec->tid = 0;
-  rec->owned.store(0, std::memory_order_release);  // [pub:free] pairs with the claim CAS
+  Records::Release(rec);  // [pub:free] pairs with the claim CAS
 }
 
 void OnThreadExit(void* arg) {
@@ -76,8 +77,7 @@ void OnThreadExit(void* arg) {
 
 void AtForkChild() {
   TtThreadRecord* mine = tt_this_thread;
-  for (TtThreadRecord* r = g_records.load(std::memory_order_acquire); r != nullptr;
-       r = r->next.load(std::memory_order_acquire)) {
+  for (TtThreadRecord* r = g_records.First(); r != nullptr; r = Records::Next(r)) {
     if (r != mine && r->owned.load(std::memory_order_relaxed) != 0) {
       ReleaseRecord(r, /*thread_exiting=*/false);
     }
@@ -96,25 +96,12 @@ void CreateExitKey() {
 const bool g_key_ready = (pthread_once(&g_exit_key_once, &CreateExitKey), true);
 
 TtThreadRecord* ClaimOrMapRecord() {
-  for (TtThreadRecord* r = g_records.load(std::memory_order_acquire); r != nullptr;
-       r = r->next.load(std::memory_order_acquire)) {
-    int expected = 0;
-    if (r->owned.load(std::memory_order_relaxed) == 0 &&
-        r->owned.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
-      return r;  // [pub:free]: the previous owner's release is visible
-    }
-  }
+  if (TtThreadRecord* r = g_records.TryClaim()) return r;  // [pub:free]
   void* mem = mmap(nullptr, sizeof(TtThreadRecord), PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) GRACE_DIE_ERRNO("mmap(TasksTraceRcu thread record)", errno);
-  auto* rec = new (mem) TtThreadRecord;
-  rec->owned.store(1, std::memory_order_relaxed);
-  TtThreadRecord* head = g_records.load(std::memory_order_relaxed);
-  do {
-    rec->next.store(head, std::memory_order_relaxed);
-    // [pub:rec] release: the initialised record is visible to a scan that finds it.
-  } while (!g_records.compare_exchange_weak(head, rec, std::memory_order_release,
-                                            std::memory_order_relaxed));
+  auto* rec = new (mem) TtThreadRecord;  // mapped memory is zero: next, owned and slots too
+  g_records.Push(rec);                   // [pub:rec]
   return rec;
 }
 
@@ -129,7 +116,7 @@ TtThreadRecord* TtRegisterThisThread() noexcept {
   TtThreadRecord* expected = nullptr;
   if (!__atomic_compare_exchange_n(&tt_this_thread, &expected, rec, /*weak=*/false,
                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-    rec->owned.store(0, std::memory_order_release);
+    Records::Release(rec);  // [pub:free]
     return expected;
   }
   rec->tid = static_cast<int>(syscall(SYS_gettid));
@@ -139,8 +126,7 @@ TtThreadRecord* TtRegisterThisThread() noexcept {
 
 // True if any live thread is inside a read section of the domain with slot `index`.
 bool AnyReaderInside(uint32_t index) {
-  for (TtThreadRecord* r = g_records.load(std::memory_order_acquire); r != nullptr;
-       r = r->next.load(std::memory_order_acquire)) {
+  for (TtThreadRecord* r = g_records.First(); r != nullptr; r = Records::Next(r)) {
     if (Core::InReader(r->slots[index])) return true;
   }
   return false;
@@ -160,8 +146,7 @@ class TtDomainState {
     const uint32_t index = index_;
     Core::WaitForReaders([index](auto&& wait_for_slot) {
       // [pub:rec] acquire: records pushed before this load are fully initialised.
-      for (TtThreadRecord* r = g_records.load(std::memory_order_acquire); r != nullptr;
-           r = r->next.load(std::memory_order_acquire)) {
+      for (TtThreadRecord* r = g_records.First(); r != nullptr; r = Records::Next(r)) {
         wait_for_slot(r->slots[index]);
       }
     });

@@ -78,6 +78,7 @@
 #include "absl/functional/any_invocable.h"
 #include "rcu/gp_state.h"
 #include "rcu/internal/tasks_trace_core.h"
+#include "rcu/internal/tt_record_list.h"
 #include "rcu/sync.h"
 
 namespace grace {
@@ -87,9 +88,7 @@ inline constexpr uint32_t kTtMaxDomains = 1024;  // slot indexes; 0 is the defau
 
 // One per thread, from mmap (never malloc: the first read may be in a signal handler), kept
 // on a lock-free list forever and reused after the thread exits.
-struct TtThreadRecord {
-  std::atomic<TtThreadRecord*> next{nullptr};
-  std::atomic<int> owned{0};  // 1 while a live thread uses the record
+struct TtThreadRecord : TtRecordLinks<std_sync, TtThreadRecord> {
   int tid = 0;
   TtSlot<std_sync> slots[kTtMaxDomains];
 };
