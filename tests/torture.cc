@@ -58,6 +58,9 @@ ABSL_FLAG(std::string, flavour, "all", "tasks_trace|tasks_trace_domain|srcu|srcu
 ABSL_FLAG(double, seconds, 10.0, "duration per flavour, in seconds");
 ABSL_FLAG(int, readers, 4, "long-lived reader threads per flavour");
 ABSL_FLAG(int, updaters, 2, "updater threads per flavour");
+ABSL_FLAG(
+    bool, forks, true,
+    "fork() in the middle of each flavour (off under ASan in tools/test: see tests/BUILD.bazel)");
 ABSL_FLAG(int, gp_bound_ms, 2000,
           "in phases where no reader blocks, Synchronize() must return within this bound");
 
@@ -574,7 +577,7 @@ uint64_t RunFlavour(const char* name, typename T::Domain& domain) {
     fork_domain = std::make_unique<Domain>();
     fork_target = fork_domain.get();
   }
-  const int forks = 1 + static_cast<int>(seconds / 10);
+  const int forks = absl::GetFlag(FLAGS_forks) ? 1 + static_cast<int>(seconds / 10) : 0;
   int forks_done = 0;
 
   // Phases alternate: readers may block (sleep), then no reader blocks (bound checked).

@@ -68,9 +68,8 @@ class TtRecordList {
     do {
       rec->next.store(head, std::memory_order_relaxed);
       // [pub:rec] release: the initialised record, to every later walk.
-    } while (!head_.compare_exchange_weak(head, rec,
-                                          Sync::order("pub:rec", std::memory_order_release),
-                                          std::memory_order_relaxed));
+    } while (!head_.compare_exchange_weak(
+        head, rec, Sync::order("pub:rec", std::memory_order_release), std::memory_order_relaxed));
   }
 
   // Gives the record back for reuse by a future thread.
