@@ -52,7 +52,7 @@ void BM_LttngDesign_Enabled(benchmark::State& state) {
   urcu_bp_synchronize_rcu();
   delete[] arr;
 }
-BENCHMARK(BM_LttngDesign_Enabled)->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(BM_LttngDesign_Enabled)->Arg(1)->Arg(10)->Arg(100)->Arg(1000);
 
 void BM_LttngDesign_Disabled(benchmark::State& state) {
   int i = 0;

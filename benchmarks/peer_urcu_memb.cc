@@ -26,7 +26,7 @@ void BM_UrcuMemb_ReadPair(benchmark::State& state) {
   }
   urcu_memb_unregister_thread();
 }
-BENCHMARK(BM_UrcuMemb_ReadPair)->Threads(1)->Threads(2);
+BENCHMARK(BM_UrcuMemb_ReadPair)->Threads(1)->Threads(2)->Threads(4);
 
 void BM_UrcuMemb_ReadPairNested(benchmark::State& state) {
   urcu_memb_register_thread();

@@ -47,8 +47,12 @@ void BM_ReadPair(benchmark::State& state) {
     d.unlock(t);
   }
 }
-BENCHMARK_TEMPLATE(BM_ReadPair, Srcu)->Name("BM_Srcu_ReadPair")->Threads(1)->Threads(2);
-BENCHMARK_TEMPLATE(BM_ReadPair, SrcuFast)->Name("BM_SrcuFast_ReadPair")->Threads(1)->Threads(2);
+BENCHMARK_TEMPLATE(BM_ReadPair, Srcu)->Name("BM_Srcu_ReadPair")->Threads(1)->Threads(2)->Threads(4);
+BENCHMARK_TEMPLATE(BM_ReadPair, SrcuFast)
+    ->Name("BM_SrcuFast_ReadPair")
+    ->Threads(1)
+    ->Threads(2)
+    ->Threads(4);
 
 // An outer section stays open: SRCU has no nesting counter, each pair costs the same.
 template <class D>
@@ -71,7 +75,7 @@ void BM_TT_ReadPair(benchmark::State& state) {
     d.unlock();
   }
 }
-BENCHMARK(BM_TT_ReadPair)->Threads(1)->Threads(2);
+BENCHMARK(BM_TT_ReadPair)->Threads(1)->Threads(2)->Threads(4);
 
 void BM_TT_DomainReadPair(benchmark::State& state) {
   TasksTraceRcu& d = Domain<TasksTraceRcu>();
@@ -89,7 +93,7 @@ void BM_SharedMutex_ReadPair(benchmark::State& state) {
     mu.unlock_shared();
   }
 }
-BENCHMARK(BM_SharedMutex_ReadPair)->Threads(1)->Threads(2);
+BENCHMARK(BM_SharedMutex_ReadPair)->Threads(1)->Threads(2)->Threads(4);
 
 void BM_AbslMutex_ReadPair(benchmark::State& state) {
   static absl::Mutex mu;
@@ -271,22 +275,31 @@ void BM_TT_CreateDestroy(benchmark::State& state) {
 }
 BENCHMARK(BM_TT_CreateDestroy);
 
-// One grace period of one domain among 1000 live domains (each read once by this thread).
+// One grace period of one domain among N live domains (each read once by this thread): a
+// domain's grace period does not depend on how many other domains exist.
 template <class D>
-void BM_SynchronizeAmong1000Domains(benchmark::State& state) {
+void BM_SynchronizeAmongDomains(benchmark::State& state) {
   std::vector<std::unique_ptr<D>> domains;
-  for (int i = 0; i < 1000; ++i) {
+  for (int i = 0; i < state.range(0); ++i) {
     domains.push_back(std::make_unique<D>());
     domains.back()->unlock(domains.back()->lock());
   }
   size_t i = 0;
   for (auto _ : state) domains[i++ % domains.size()]->Synchronize();
 }
-BENCHMARK_TEMPLATE(BM_SynchronizeAmong1000Domains, Srcu)
-    ->Name("BM_Srcu_SynchronizeAmong1000Domains")
+BENCHMARK_TEMPLATE(BM_SynchronizeAmongDomains, Srcu)
+    ->Name("BM_Srcu_SynchronizeAmongDomains")
+    ->Arg(1)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
     ->UseRealTime();
-BENCHMARK_TEMPLATE(BM_SynchronizeAmong1000Domains, SrcuFast)
-    ->Name("BM_SrcuFast_SynchronizeAmong1000Domains")
+BENCHMARK_TEMPLATE(BM_SynchronizeAmongDomains, SrcuFast)
+    ->Name("BM_SrcuFast_SynchronizeAmongDomains")
+    ->Arg(1)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
     ->UseRealTime();
 
 }  // namespace
@@ -337,5 +350,13 @@ int main(int argc, char** argv) {
            "BM_UrcuMemb_CallRcu/real_time", 0},
           {"Srcu domain create+destroy vs TasksTraceRcu domain", "BM_Srcu_CreateDestroy",
            "BM_TT_CreateDestroy", 0},
+          {"Srcu Synchronize among 1000 domains vs among 1",
+           "BM_Srcu_SynchronizeAmongDomains/1000/real_time",
+           "BM_Srcu_SynchronizeAmongDomains/1/real_time", 0},
+          {"SrcuFast read pair, 4 threads on 2 CPUs: time per thread vs 1 thread",
+           "BM_SrcuFast_ReadPair/threads:4", "BM_SrcuFast_ReadPair/threads:1", 0, false,
+           /*per_thread=*/true},
+          {"TasksTraceRcu read pair, 4 threads on 2 CPUs: time per thread vs 1 thread",
+           "BM_TT_ReadPair/threads:4", "BM_TT_ReadPair/threads:1", 0, false, /*per_thread=*/true},
       });
 }

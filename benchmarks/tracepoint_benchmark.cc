@@ -47,8 +47,8 @@ void Enabled(benchmark::State& state, grace::Tracepoint<int>& tp) {
 }
 void BM_Grace_Enabled_NonFaultable(benchmark::State& state) { Enabled(state, tp_nf); }
 void BM_Grace_Enabled_Faultable(benchmark::State& state) { Enabled(state, tp_f); }
-BENCHMARK(BM_Grace_Enabled_NonFaultable)->Arg(1)->Arg(10)->Arg(100);
-BENCHMARK(BM_Grace_Enabled_Faultable)->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(BM_Grace_Enabled_NonFaultable)->Arg(1)->Arg(10)->Arg(100)->Arg(1000);
+BENCHMARK(BM_Grace_Enabled_Faultable)->Arg(1)->Arg(10)->Arg(100)->Arg(1000);
 
 void BM_Grace_RegisterUnregister(benchmark::State& state) {
   int d = 0;
