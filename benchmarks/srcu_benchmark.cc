@@ -169,45 +169,19 @@ void BM_TT_SynchronizeIdle(benchmark::State& state) {
 }
 BENCHMARK(BM_TT_SynchronizeIdle)->UseRealTime();
 
-template <class D, bool kExpedited>
-void BM_SynchronizeSpinningReader(benchmark::State& state) {
-  D& d = Domain<D>();
-  std::atomic<bool> stop{false}, running{false};
-  std::thread reader([&] {
-    while (!stop.load(std::memory_order_relaxed)) {
-      d.unlock(d.lock());
-      running.store(true, std::memory_order_relaxed);
-    }
-  });
-  while (!running.load()) std::this_thread::yield();  // time grace periods, not thread start
-  for (auto _ : state) {
-    if (kExpedited) {
-      d.SynchronizeExpedited();
-    } else {
-      d.Synchronize();
-    }
-  }
-  stop = true;
-  reader.join();
-}
-BENCHMARK_TEMPLATE(BM_SynchronizeSpinningReader, Srcu, false)
-    ->Name("BM_Srcu_SynchronizeSpinningReader")
-    ->UseRealTime();
-BENCHMARK_TEMPLATE(BM_SynchronizeSpinningReader, SrcuFast, false)
-    ->Name("BM_SrcuFast_SynchronizeSpinningReader")
-    ->UseRealTime();
-
-// A reader that sleeps 1 ms inside each section: Synchronize() polls with growing sleeps,
-// SynchronizeExpedited() spins and yields, so it returns closer to the section's end.
-template <class D, bool kExpedited>
-void BM_SynchronizeSleepingReader(benchmark::State& state) {
+// A reader thread in a loop of read sections, each holding the section for kSleepMs (0: a
+// spinning reader, back-to-back sections). With a sleeping reader Synchronize() polls with
+// growing sleeps, SynchronizeExpedited() spins and yields, so it returns closer to the
+// section's end.
+template <class D, bool kExpedited, int kSleepMs>
+void BM_SynchronizeWithReader(benchmark::State& state) {
   D& d = Domain<D>();
   std::atomic<bool> stop{false}, running{false};
   std::thread reader([&] {
     while (!stop.load(std::memory_order_relaxed)) {
       SrcuToken t = d.lock();
       running.store(true, std::memory_order_relaxed);
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      if (kSleepMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(kSleepMs));
       d.unlock(t);
     }
   });
@@ -222,19 +196,25 @@ void BM_SynchronizeSleepingReader(benchmark::State& state) {
   stop = true;
   reader.join();
 }
-BENCHMARK_TEMPLATE(BM_SynchronizeSleepingReader, Srcu, false)
+BENCHMARK_TEMPLATE(BM_SynchronizeWithReader, Srcu, false, 0)
+    ->Name("BM_Srcu_SynchronizeSpinningReader")
+    ->UseRealTime();
+BENCHMARK_TEMPLATE(BM_SynchronizeWithReader, SrcuFast, false, 0)
+    ->Name("BM_SrcuFast_SynchronizeSpinningReader")
+    ->UseRealTime();
+BENCHMARK_TEMPLATE(BM_SynchronizeWithReader, Srcu, false, 1)
     ->Name("BM_Srcu_SynchronizeSleepingReader")
     ->UseRealTime()
     ->Iterations(200);
-BENCHMARK_TEMPLATE(BM_SynchronizeSleepingReader, Srcu, true)
+BENCHMARK_TEMPLATE(BM_SynchronizeWithReader, Srcu, true, 1)
     ->Name("BM_Srcu_SynchronizeExpeditedSleepingReader")
     ->UseRealTime()
     ->Iterations(200);
-BENCHMARK_TEMPLATE(BM_SynchronizeSleepingReader, SrcuFast, false)
+BENCHMARK_TEMPLATE(BM_SynchronizeWithReader, SrcuFast, false, 1)
     ->Name("BM_SrcuFast_SynchronizeSleepingReader")
     ->UseRealTime()
     ->Iterations(200);
-BENCHMARK_TEMPLATE(BM_SynchronizeSleepingReader, SrcuFast, true)
+BENCHMARK_TEMPLATE(BM_SynchronizeWithReader, SrcuFast, true, 1)
     ->Name("BM_SrcuFast_SynchronizeExpeditedSleepingReader")
     ->UseRealTime()
     ->Iterations(200);

@@ -14,9 +14,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -82,6 +86,54 @@ inline long ThreadFaults() {
   rusage ru{};
   getrusage(RUSAGE_THREAD, &ru);
   return ru.ru_minflt + ru.ru_majflt;
+}
+
+// Two readers (one of them sleeping now and then) take real page faults inside their read
+// sections while this thread replaces the object they read for 500 ms and frees each old one
+// through the domain. `read(body)` runs `body` inside one read section of the domain under
+// test; `free_old(n, old, deleter)` frees the n-th replaced object (Retire, or a grace period
+// and then deleter(old)); `barrier()` waits for queued callbacks. Fails the test if a reader
+// saw a freed object, an object was not freed, or the readers took no page fault.
+template <class Read, class FreeOld, class Barrier>
+void RunFaultingReadersAgainstPoisonedFrees(Read read, FreeOld free_old, Barrier barrier) {
+  using namespace std::chrono_literals;
+  FaultingFile file(64);
+  std::atomic<uint64_t> freed{0};
+  std::atomic<Guarded*> ptr{new Guarded(0)};
+  std::atomic<bool> stop{false};
+  std::atomic<long> faults{0}, bad{0}, reads{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&, r] {
+      long f0 = ThreadFaults();
+      for (size_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+        read([&] {
+          Guarded* p = ptr.load(std::memory_order_acquire);
+          (void)file.Touch(i);  // may fault: pages are dropped all the time
+          if (r == 1 && i % 64 == 0) std::this_thread::sleep_for(200us);
+          if (!p->Alive()) bad.fetch_add(1);
+        });
+        reads.fetch_add(1, std::memory_order_relaxed);
+      }
+      faults.fetch_add(ThreadFaults() - f0);
+    });
+  }
+  auto until = std::chrono::steady_clock::now() + 500ms;
+  uint64_t updates = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    file.DropPages();
+    Guarded* old = ptr.exchange(new Guarded(++updates), std::memory_order_acq_rel);
+    free_old(updates, old, PoisonDelete{&freed});
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  barrier();
+  EXPECT_EQ(bad.load(), 0) << "a reader saw a freed object";
+  EXPECT_EQ(freed.load(), updates);
+  EXPECT_GT(faults.load(), 0) << "readers took no page fault: the test did not test faulting";
+  std::printf("%llu updates, %ld reads, %ld page faults inside readers\n",
+              static_cast<unsigned long long>(updates), reads.load(), faults.load());
+  PoisonDelete{&freed}(ptr.load());
 }
 
 }  // namespace testing_util

@@ -258,47 +258,20 @@ TEST(TasksTraceTest, SynchronizeOrdersReaderWritesBeforeUpdaterReads) {
 
 TEST(TasksTraceTest, ReadersThatFaultAndSleepNeverSeeFreedObjects) {
   TasksTraceRcu d;
-  testing_util::FaultingFile file(64);
-  std::atomic<uint64_t> freed{0};
-  std::atomic<Guarded*> ptr{new Guarded(0)};
-  std::atomic<bool> stop{false};
-  std::atomic<long> faults{0}, bad{0}, reads{0};
-  std::vector<std::thread> readers;
-  for (int r = 0; r < 2; ++r) {
-    readers.emplace_back([&, r] {
-      long f0 = testing_util::ThreadFaults();
-      for (size_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+  testing_util::RunFaultingReadersAgainstPoisonedFrees(
+      [&](auto&& body) {
         std::scoped_lock g(d);
-        Guarded* p = ptr.load(std::memory_order_acquire);
-        (void)file.Touch(i);  // may fault: pages are dropped all the time
-        if (r == 1 && i % 64 == 0) std::this_thread::sleep_for(200us);
-        if (!p->Alive()) bad.fetch_add(1);
-        reads.fetch_add(1, std::memory_order_relaxed);
-      }
-      faults.fetch_add(testing_util::ThreadFaults() - f0);
-    });
-  }
-  auto until = std::chrono::steady_clock::now() + 500ms;
-  uint64_t updates = 0;
-  while (std::chrono::steady_clock::now() < until) {
-    file.DropPages();
-    Guarded* old = ptr.exchange(new Guarded(++updates), std::memory_order_acq_rel);
-    if (updates % 2) {
-      d.Retire(old, PoisonDelete{&freed});
-    } else {
-      d.Synchronize();
-      PoisonDelete{&freed}(old);
-    }
-  }
-  stop = true;
-  for (auto& t : readers) t.join();
-  d.Barrier();
-  EXPECT_EQ(bad.load(), 0) << "a reader saw a freed object";
-  EXPECT_EQ(freed.load(), updates);
-  EXPECT_GT(faults.load(), 0) << "readers took no page fault: the test did not test faulting";
-  std::printf("%llu updates, %ld reads, %ld page faults inside readers\n",
-              static_cast<unsigned long long>(updates), reads.load(), faults.load());
-  PoisonDelete{&freed}(ptr.load());
+        body();
+      },
+      [&](uint64_t n, Guarded* old, PoisonDelete del) {
+        if (n % 2) {
+          d.Retire(old, del);
+        } else {
+          d.Synchronize();
+          del(old);
+        }
+      },
+      [&] { d.Barrier(); });
 }
 
 TEST(TasksTraceTest, ForkInMultithreadedProcessLeavesAWorkingDomain) {

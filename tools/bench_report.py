@@ -58,12 +58,13 @@ def main(outdir):
     # the plots use one measurement per benchmark name.
     lines += ["## Medians", "", "| binary | benchmark | median | repetitions | items/s |",
               "|---|---|---|---|---|"]
+    counts = collections.Counter((r["binary"], r["run_name"]) for r in runs
+                                 if r.get("run_type") == "iteration")
     for b in sorted((b for b in runs if b.get("aggregate_name") == "median"),
                     key=lambda b: (b["binary"], b["run_name"])):
         name = b["run_name"]
         ips = b.get("items_per_second")
-        n = sum(1 for r in runs if r.get("run_type") == "iteration" and r["run_name"] == name
-                and r["binary"] == b["binary"])
+        n = counts[(b["binary"], name)]
         lines.append(f"| {b['binary']} | {name} | {ns(b):.2f} ns | {n} | "
                      f"{'' if ips is None else f'{ips:,.0f}'} |")
     lines.append("")

@@ -388,8 +388,6 @@ class SrcuSlotBitmap {
 
 static_assert(sizeof(SrcuCore<std_sync, SrcuFlavor::kClassic>::Slot) == 64,
               "one slot per cache line (see the layout diagram)");
-static_assert(sizeof(std_sync::atomic<uint64_t>) * 4 + sizeof(std_sync::atomic<int32_t>) <= 64,
-              "slot layout diagram: four counters and `held` fit one line");
 
 }  // namespace rcu_internal
 }  // namespace grace
