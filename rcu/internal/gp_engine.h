@@ -8,7 +8,9 @@
 // A domain type (TasksTraceRcu, Srcu, SrcuFast) owns one GpEngine and gives it one function,
 // `wait_for_readers`, that performs the algorithm-specific part of one grace period: on
 // return, every reader that was running when it was called has finished, and each such
-// reader's accesses happen before the return (the domain's heavy barriers provide that).
+// reader's accesses happen before the return (the domain's heavy barriers provide that); and
+// it begins with a full barrier before it looks at any reader, which orders the grace
+// period's start (GpSeq::Begin) before the scan for a concurrent GetState() ([gs:F]).
 //
 // Sequence word (gp_seq_), as in the kernel's rcu_seq: rcu/internal/gp_seq.h. GetState() is
 // its Snapshot(), Poll() its Reached().

@@ -14,12 +14,16 @@
 // period per nanosecond would take 292 years).
 //
 // Orderings (labels gs:*):
-//   [gs:F] (fence in Snapshot) pairs with [gs:S] (Begin's seq_cst store): an updater that
-//     unpublished an object and then took a snapshot either sees the running grace period's
-//     odd value (and waits for the next one), or that grace period had not yet marked itself
-//     running, so the reader scan that follows Begin() comes after the unpublish.
+//   [gs:F] (fence in Snapshot) pairs with the full barrier every domain's wait_for_readers
+//     begins with, right after Begin() ([tt:A], [srcu:A]/[srcuf:A]; rcu/internal/gp_engine.h
+//     states it as the domain's contract): an updater that unpublished an object and then took
+//     a snapshot either sees the running grace period's odd value (and waits for the next
+//     one), or that barrier comes after its fence, so the reader scan sees the unpublish.
 //   [gs:E] (End's release store) pairs with [gs:P] (Reached's acquire load): a true Reached()
 //     sees everything the grace period saw (the readers' accesses).
+//   [gs:S] (Begin's release store) pairs with [gs:P] too: a Reached() that sees the odd value
+//     of the next grace period, begun by another thread, still sees the End before it (the
+//     engine's grace-period lock orders the two threads; a relaxed store would break the chain).
 
 #ifndef GRACE_RCU_INTERNAL_GP_SEQ_H_
 #define GRACE_RCU_INTERNAL_GP_SEQ_H_
@@ -39,8 +43,9 @@ class GpSeq {
 
   // The state a caller must wait for so that a whole grace period starts after this call.
   GpState Snapshot() const noexcept {
-    // [gs:F] pairs with [gs:S]: the caller's earlier stores (an unpublish) are ordered before
-    // the load, so a grace period this snapshot does not count as running covers them.
+    // [gs:F] pairs with the domain's leading full barrier after Begin(): the caller's earlier
+    // stores (an unpublish) are ordered before the load, so a grace period this snapshot does
+    // not count as running covers them.
     Sync::fence("gs:F", std::memory_order_seq_cst);
     const uint64_t s = seq_.load(std::memory_order_relaxed);
     return GpState{(s + 3) & ~uint64_t{1}};
@@ -55,8 +60,10 @@ class GpSeq {
   // caller holds the engine's grace-period lock).
   uint64_t Begin() noexcept {
     const uint64_t s = seq_.load(std::memory_order_relaxed);
-    // [gs:S] pairs with [gs:F]: marked running before the grace period looks at readers.
-    seq_.store(s + 1, Sync::order("gs:S", std::memory_order_seq_cst));
+    // [gs:S] pairs with [gs:P]: what happened before this (the previous End, through the
+    // caller's lock) is visible to a Reached() that sees the odd value. The scan that follows
+    // is ordered after the store by the domain's leading full barrier, not by this store.
+    seq_.store(s + 1, Sync::order("gs:S", std::memory_order_release));
     return s;
   }
 
