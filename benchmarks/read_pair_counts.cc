@@ -3,7 +3,8 @@
 // read_pair_counts VARIANT N: runs N read lock/unlock pairs of one variant, for instruction
 // counting under callgrind (tools/read_pair_instructions runs it at two N and divides the
 // difference by the difference of N, which cancels start-up). Variants: tt_default,
-// tt_default_nested, tt_domain, srcu, srcu_fast, urcu_memb, urcu_memb_nested, urcu_bp.
+// tt_default_nested, tt_domain, srcu, srcu_fast, urcu_memb, urcu_memb_nested, urcu_mb,
+// urcu_mb_nested, urcu_qsbr, urcu_bp.
 
 #include <cstdio>
 #include <cstdlib>
@@ -73,6 +74,12 @@ int main(int argc, char** argv) {
     grace::bench::UrcuMembPairs(n, false);
   else if (!std::strcmp(v, "urcu_memb_nested"))
     grace::bench::UrcuMembPairs(n, true);
+  else if (!std::strcmp(v, "urcu_mb"))
+    grace::bench::UrcuMbPairs(n, false);
+  else if (!std::strcmp(v, "urcu_mb_nested"))
+    grace::bench::UrcuMbPairs(n, true);
+  else if (!std::strcmp(v, "urcu_qsbr"))
+    grace::bench::UrcuQsbrPairs(n);
   else if (!std::strcmp(v, "urcu_bp"))
     grace::bench::UrcuBpPairs(n);
   else {

@@ -10,6 +10,8 @@ namespace grace {
 namespace bench {
 
 void UrcuMembPairs(long n, bool nested);  // peer_urcu_memb.cc
+void UrcuMbPairs(long n, bool nested);    // peer_urcu_mb.cc
+void UrcuQsbrPairs(long n);               // peer_urcu_qsbr.cc (empty by design)
 void UrcuBpPairs(long n);                 // peer_urcu_bp.cc
 
 }  // namespace bench
