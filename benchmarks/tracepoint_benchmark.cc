@@ -1,10 +1,12 @@
 // Copyright 2026 The grace Authors. SPDX-License-Identifier: Apache-2.0
 //
 // tracepoint_benchmark: grace::Tracepoint call sites against LTTng-UST, same binary, same run.
-//   disabled call site          vs a real LTTng-UST lttng_ust_tracepoint (no session)
+//   disabled call site          vs a real LTTng-UST lttng_ust_tracepoint (event not enabled)
 //   enabled, 1/10/100 empty probes, per flavour
 //                               vs LTTng-UST's design (urcu-bp read section + copy-on-update
-//                                  array, peer_lttng_design.cc)
+//                                  array, peer_lttng_design.cc), with empty probes as ours
+//   enabled, 1 empty probe      vs a real LTTng-UST tracepoint recording into a real session,
+//                                  only when run under tools/lttng_session (else "not run")
 //   Register+Unregister pairs, and ProbeArray updates one by one vs batched (16 per batch).
 // The harness prints "ours / peer" ratios with the design targets (shared/design.md §8).
 
@@ -102,6 +104,14 @@ int main(int argc, char** argv) {
            "BM_LttngDesign_Enabled/1", 1.0},
           {"enabled, 1 probe, faultable vs LTTng design", "BM_Grace_Enabled_Faultable/1",
            "BM_LttngDesign_Enabled/1", 1.0},
+          // A real session records an event (clock read, ring buffer); ours calls an empty
+          // probe: reported, not targeted.
+          {"enabled, 1 probe, non-faultable vs real LTTng-UST session",
+           "BM_Grace_Enabled_NonFaultable/1", "BM_LttngUst_Enabled", 0},
+          {"enabled, 1 probe, faultable vs real LTTng-UST session", "BM_Grace_Enabled_Faultable/1",
+           "BM_LttngUst_Enabled", 0},
+          {"LTTng design (empty probe) vs real LTTng-UST session", "BM_LttngDesign_Enabled/1",
+           "BM_LttngUst_Enabled", 0},
           {"enabled, 10 probes, non-faultable vs LTTng design", "BM_Grace_Enabled_NonFaultable/10",
            "BM_LttngDesign_Enabled/10", 0},
           {"enabled, 100 probes, non-faultable vs LTTng design",

@@ -25,6 +25,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 def load(outdir):
     runs = []
     for path in sorted(glob.glob(os.path.join(outdir, "*.json"))):
+        # A binary whose benchmarks --filter matched none leaves an empty file.
+        if os.path.getsize(path) == 0:
+            continue
         with open(path) as f:
             data = json.load(f)
         for b in data.get("benchmarks", []):
@@ -41,6 +44,33 @@ def ns(b):
 def flavour(name):
     m = re.match(r"BM_([A-Za-z]+?)_", name)
     return m.group(1) if m else name
+
+
+def lttng_peer(outdir, runs, medians):
+    """Says which enabled LTTng-UST peer tracepoint_benchmark measured: a real LTTng-UST
+    session (BM_LttngUst_Enabled ran, under tools/lttng_session) or only LTTng-UST's design
+    rebuilt on urcu-bp (BM_LttngDesign_Enabled)."""
+    if not any(r["binary"] == "tracepoint_benchmark" for r in runs):
+        return []
+    note = ""
+    path = os.path.join(outdir, "lttng_session.txt")
+    if os.path.exists(path):
+        with open(path) as f:
+            note = f.read().strip()
+    real = medians.get("BM_LttngUst_Enabled")
+    design = medians.get("BM_LttngDesign_Enabled/1")
+    lines = ["## LTTng-UST peer (tracepoint_benchmark, enabled)", ""]
+    if real is not None:
+        lines.append(f"Enabled peer: **real LTTng-UST session** (BM_LttngUst_Enabled, median "
+                     f"{ns(real):.2f} ns: the call records an event); also measured, with an "
+                     f"empty probe like grace's: LTTng-UST design rebuilt on urcu-bp"
+                     + (f" ({ns(design):.2f} ns)" if design else "") + ".")
+    else:
+        lines.append("Enabled peer: **LTTng-UST design rebuilt on urcu-bp** only "
+                     "(BM_LttngDesign_Enabled); BM_LttngUst_Enabled did not run.")
+    if note:
+        lines += ["", f"tools/lttng_session: {note}"]
+    return lines + [""]
 
 
 def main(outdir):
@@ -68,8 +98,9 @@ def main(outdir):
         lines.append(f"| {b['binary']} | {name} | {ns(b):.2f} ns | {n} | "
                      f"{'' if ips is None else f'{ips:,.0f}'} |")
     lines.append("")
+    lines += lttng_peer(outdir, runs, medians)
     for txt in sorted(glob.glob(os.path.join(outdir, "*.txt"))):
-        if txt.endswith("machine.txt"):
+        if txt.endswith("machine.txt") or txt.endswith("lttng_session.txt"):
             continue
         with open(txt) as f:
             text = f.read()
