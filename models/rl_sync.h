@@ -225,8 +225,8 @@ struct rl_sync_t {
     rl::rl_futex(&word.raw(), rl::RL_FUTEX_WAKE, 1 << 30, nullptr, nullptr, 0, info);
   }
 
-  static void tsan_release(const void*) {}
-  static void tsan_acquire(const void*) {}
+  static void tsan_release(const void*, SyncLabel = nullptr) {}
+  static void tsan_acquire(const void*, SyncLabel = nullptr) {}
 };
 
 // membarrier semantics (systemwide fence), and the stricter light-as-seq_cst reading.

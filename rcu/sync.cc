@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -81,6 +82,28 @@ const StartupState& Startup() {
 const bool g_startup_done = (Startup(), true);
 
 }  // namespace
+
+#ifdef GRACE_RUNTIME_MUTANTS
+namespace {
+std::atomic<long> g_mutant_removals{0};
+struct MutantReport {
+  ~MutantReport() {
+    const char* m = std::getenv("GRACE_MUTANT");
+    if (m != nullptr) {
+      std::fprintf(stderr, "grace: mutant %s removed %ld time(s)\n", m,
+                   g_mutant_removals.load(std::memory_order_relaxed));
+    }
+  }
+} g_mutant_report;
+}  // namespace
+
+bool RuntimeMutantRemoves(SyncLabel label) noexcept {
+  static const char* const mutant = std::getenv("GRACE_MUTANT");
+  if (mutant == nullptr || std::strcmp(mutant, label) != 0) return false;
+  g_mutant_removals.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+#endif
 
 void HeavyBarrierSlow() noexcept {
   (void)Startup();  // see the file comment: the first heavy barrier sees the final mode

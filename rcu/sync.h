@@ -98,6 +98,18 @@ extern std::atomic<int> g_light_is_fence;
 // Out-of-line heavy barrier (membarrier, or a fence in fallback mode).
 void HeavyBarrierSlow() noexcept;
 
+#ifdef GRACE_RUNTIME_MUTANTS
+// Mutation builds of the stress tests only (tools/mutate --stress compiles grace's own files
+// with -DGRACE_RUNTIME_MUTANTS; production never does): true if `label` is the one named by
+// $GRACE_MUTANT, whose fence, barrier, TSan annotation or ordering is then removed (orderings
+// become relaxed), as the Relacy policy does in models/. Counts the removals and prints the
+// count at exit, so a mutant the tests never reached is told apart from one they missed.
+bool RuntimeMutantRemoves(SyncLabel label) noexcept;
+#define GRACE_INTERNAL_SYNC_CONSTEXPR
+#else
+#define GRACE_INTERNAL_SYNC_CONSTEXPR constexpr
+#endif
+
 void FutexWait(std::atomic<int32_t>* word, int32_t expected) noexcept;
 void FutexWake(std::atomic<int32_t>* word) noexcept;
 
@@ -142,7 +154,14 @@ struct std_sync {
   static constexpr bool kTsan = false;
 #endif
 
-  static constexpr std::memory_order order(SyncLabel, std::memory_order mo) noexcept { return mo; }
+  static GRACE_INTERNAL_SYNC_CONSTEXPR std::memory_order order(SyncLabel label,
+                                                               std::memory_order mo) noexcept {
+#ifdef GRACE_RUNTIME_MUTANTS
+    if (rcu_internal::RuntimeMutantRemoves(label)) return std::memory_order_relaxed;
+#endif
+    (void)label;
+    return mo;
+  }
 
   // A seq_cst fence on x86-64 is a locked no-op RMW on the top of the stack rather than the
   // compiler's mfence: both order every earlier load and store before every later one for
@@ -150,7 +169,11 @@ struct std_sync {
   // fraction of mfence on the AMD reference machine (benchmarks/srcu_benchmark:
   // BM_FenceMfence vs BM_FenceLockedRmw). The Linux kernel's smp_mb() makes the same choice.
   // Under TSan the standard fence (TSan models neither).
-  __attribute__((always_inline)) static void fence(SyncLabel, std::memory_order mo) noexcept {
+  __attribute__((always_inline)) static void fence(SyncLabel label, std::memory_order mo) noexcept {
+#ifdef GRACE_RUNTIME_MUTANTS
+    if (rcu_internal::RuntimeMutantRemoves(label)) return;
+#endif
+    (void)label;
 #if defined(__x86_64__) && !defined(ABSL_HAVE_THREAD_SANITIZER)
     if (mo == std::memory_order_seq_cst) {
       asm volatile("lock orq $0, (%%rsp)" ::: "memory", "cc");
@@ -162,7 +185,11 @@ struct std_sync {
 
   // Read side of the asymmetric pair. In membarrier mode a compiler barrier: the CPU ordering
   // is supplied by the updater's heavy_barrier() interrupting this thread.
-  __attribute__((always_inline)) static void light_barrier(SyncLabel) noexcept {
+  __attribute__((always_inline)) static void light_barrier(SyncLabel label) noexcept {
+#ifdef GRACE_RUNTIME_MUTANTS
+    if (rcu_internal::RuntimeMutantRemoves(label)) return;
+#endif
+    (void)label;
     if (__builtin_expect(rcu_internal::g_light_is_fence.load(std::memory_order_relaxed), 0)) {
       std::atomic_thread_fence(std::memory_order_seq_cst);
     } else {
@@ -172,7 +199,13 @@ struct std_sync {
 
   // Update side: a full barrier executed, in effect, by every thread of the process that is
   // running at the time (membarrier), plus a local seq_cst fence. May block briefly (syscall).
-  static void heavy_barrier(SyncLabel) noexcept { rcu_internal::HeavyBarrierSlow(); }
+  static void heavy_barrier(SyncLabel label) noexcept {
+#ifdef GRACE_RUNTIME_MUTANTS
+    if (rcu_internal::RuntimeMutantRemoves(label)) return;
+#endif
+    (void)label;
+    rcu_internal::HeavyBarrierSlow();
+  }
 
   // Adds 1 to a counter that only the calling thread writes (other threads only load it).
   // On x86-64 one add instruction without a lock prefix: a signal handler on this thread runs
@@ -210,8 +243,9 @@ struct std_sync {
   }
   static void futex_wake(std::atomic<int32_t>& word) noexcept { rcu_internal::FutexWake(&word); }
 
-  static void tsan_release(const void* addr) noexcept;
-  static void tsan_acquire(const void* addr) noexcept;
+  // `label`: the fence these annotations stand for (removed with it by a runtime mutant).
+  static void tsan_release(const void* addr, SyncLabel label = nullptr) noexcept;
+  static void tsan_acquire(const void* addr, SyncLabel label = nullptr) noexcept;
 };
 
 // -----------------------------------------------------------------------------
@@ -221,15 +255,23 @@ struct std_sync {
 #ifdef ABSL_HAVE_THREAD_SANITIZER
 extern "C" void __tsan_acquire(void* addr);
 extern "C" void __tsan_release(void* addr);
-inline void std_sync::tsan_release(const void* addr) noexcept {
+inline void std_sync::tsan_release(const void* addr, SyncLabel label) noexcept {
+#ifdef GRACE_RUNTIME_MUTANTS
+  if (label != nullptr && rcu_internal::RuntimeMutantRemoves(label)) return;
+#endif
+  (void)label;
   __tsan_release(const_cast<void*>(addr));
 }
-inline void std_sync::tsan_acquire(const void* addr) noexcept {
+inline void std_sync::tsan_acquire(const void* addr, SyncLabel label) noexcept {
+#ifdef GRACE_RUNTIME_MUTANTS
+  if (label != nullptr && rcu_internal::RuntimeMutantRemoves(label)) return;
+#endif
+  (void)label;
   __tsan_acquire(const_cast<void*>(addr));
 }
 #else
-inline void std_sync::tsan_release(const void*) noexcept {}
-inline void std_sync::tsan_acquire(const void*) noexcept {}
+inline void std_sync::tsan_release(const void*, SyncLabel) noexcept {}
+inline void std_sync::tsan_acquire(const void*, SyncLabel) noexcept {}
 #endif
 
 }  // namespace grace

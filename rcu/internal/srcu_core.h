@@ -159,14 +159,14 @@ class SrcuCore {
     // it), or this reader's loads below see the unlink. Without it: the reader loads a pointer
     // the updater has already freed.
     ReaderBarrier(kLabelB);
-    if constexpr (Sync::kTsan) Sync::tsan_acquire(&idx_);  // [B] for TSan: see rcu/srcu.cc
+    if constexpr (Sync::kTsan) Sync::tsan_acquire(&idx_, kLabelB);  // [B] for TSan: see rcu/srcu.cc
     return idx;
   }
 
   // Ends a read section begun with rank `idx` (the token's), counted in `slot`, which is the
   // calling thread's slot: it need not be the one Lock() used (unlock on another thread).
   __attribute__((always_inline)) void Unlock(uint32_t slot, uint32_t idx) noexcept {
-    if constexpr (Sync::kTsan) Sync::tsan_release(&idx_);  // [C] for TSan
+    if constexpr (Sync::kTsan) Sync::tsan_release(&idx_, kLabelC);  // [C] for TSan
     // [C] pairs with [A]. The read section's accesses happen before the unlock
     // count the updater reads before [A]. Without it: a load of the read section could be
     // satisfied after the updater saw the unlock and freed the object (use after free), and a
@@ -202,8 +202,8 @@ class SrcuCore {
     UpdaterBarrier(kLabelA);
     const Sum second = Traits::kSumUnlocksFirst ? SumLocks(idx) : SumUnlocks(idx);
     if constexpr (Sync::kTsan) {
-      Sync::tsan_acquire(&idx_);  // [A] for TSan: readers' [C] releases
-      Sync::tsan_release(&idx_);  // [A] for TSan: to readers' [B] acquires
+      Sync::tsan_acquire(&idx_, kLabelA);  // [A] for TSan: readers' [C] releases
+      Sync::tsan_release(&idx_, kLabelA);  // [A] for TSan: to readers' [B] acquires
     }
     return first == second;
   }
