@@ -72,6 +72,7 @@
 #include "absl/strings/str_cat.h"
 #include "rcu/internal/gp_engine.h"
 #include "rcu/internal/probe_array_core.h"
+#include "rcu/internal/status.h"
 #include "rcu/sync.h"
 #include "rcu/tasks_trace.h"
 
@@ -219,17 +220,19 @@ class ProbeArray {
         case rcu_internal::PaResult::kOk:
           return absl::OkStatus();
         case rcu_internal::PaResult::kAlreadyExists:
-          return absl::AlreadyExistsError(
-              absl::StrCat(name_, ": entry already present (priority ", priority, ")"));
-        default:
-          return absl::ResourceExhaustedError(
-              absl::StrCat(name_, ": no memory for a new snapshot while adding an entry (priority ",
-                           priority, ")"));
+          return rcu_internal::StatusWithMessage(absl::StatusCode::kAlreadyExists, name_,
+                                                 ": entry already present (priority ", priority,
+                                                 ")");
+        default:  // no memory: the message may not fit either (rcu/internal/status.h)
+          return rcu_internal::StatusWithMessage(
+              absl::StatusCode::kResourceExhausted, name_,
+              ": no memory for a new snapshot while adding an entry (priority ", priority, ")");
       }
     }
     absl::Status Remove(const T& v) {
       if (b_.Remove(v) == rcu_internal::PaResult::kNotFound) {
-        return absl::NotFoundError(absl::StrCat(name_, ": no such entry to remove"));
+        return rcu_internal::StatusWithMessage(absl::StatusCode::kNotFound, name_,
+                                               ": no such entry to remove");
       }
       return absl::OkStatus();
     }

@@ -95,13 +95,29 @@ void CreateExitKey() {
 // Create the key at start-up so a first read in a signal handler finds it ready.
 const bool g_key_ready = (pthread_once(&g_exit_key_once, &CreateExitKey), true);
 
+// The first records come from zero-filled static storage, so the first kStaticRecords threads
+// that ever read never map memory: a process whose heap and address space are exhausted can
+// still start a read section on a new thread (tests/oom_test). Records are never freed, only
+// reused, so this is a pool handed out once, lock-free (a signal handler may be the claimer).
+constexpr int kStaticRecords = 8;
+alignas(TtThreadRecord) unsigned char g_static_records[kStaticRecords][sizeof(TtThreadRecord)];
+std::atomic<int> g_static_records_used{0};
+
 TtThreadRecord* ClaimOrMapRecord() {
   if (TtThreadRecord* r = g_records.TryClaim()) return r;  // [pub:free]
-  void* mem = mmap(nullptr, sizeof(TtThreadRecord), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) GRACE_DIE_ERRNO("mmap(TasksTraceRcu thread record)", errno);
-  auto* rec = new (mem) TtThreadRecord;  // mapped memory is zero: next, owned and slots too
-  g_records.Push(rec);                   // [pub:rec]
+  void* mem = nullptr;
+  if (g_static_records_used.load(std::memory_order_relaxed) < kStaticRecords) {
+    const int i = g_static_records_used.fetch_add(1, std::memory_order_relaxed);
+    if (i < kStaticRecords) mem = g_static_records[i];
+  }
+  if (mem == nullptr) {
+    mem = mmap(nullptr, sizeof(TtThreadRecord), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+               -1, 0);
+    if (mem == MAP_FAILED) GRACE_DIE_ERRNO("mmap(TasksTraceRcu thread record)", errno);
+  }
+  // Static and mapped memory are zero: next, owned and slots too.
+  auto* rec = new (mem) TtThreadRecord;
+  g_records.Push(rec);  // [pub:rec]
   return rec;
 }
 

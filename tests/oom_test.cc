@@ -17,8 +17,8 @@
 // EXPECT_EXIT wants exit code 0 and shows that output otherwise.
 //
 // "Warm": the library allocates outside Remove/Unregister in places a real program has
-// normally already passed through; under exhaustion those places abort instead of failing
-// softly (see the DISABLED_ tests at the end, which record each one).
+// normally already passed through; the tests at the end exhaust memory before those places
+// (a never-used domain, a fork() child, a thread's first read) and check they fail softly.
 //
 // Sanitizers: RLIMIT_AS cannot be used under ASan or TSan (they reserve terabytes of shadow
 // address space at startup, far above any limit that still leaves the process usable, and
@@ -202,8 +202,8 @@ void ReportHoard(const Hoard& h) {
 
 // Uses a domain the way a running program already has: its callback worker is started, its
 // callback queue (and the worker's batch) have grown, and this thread is registered as one
-// of its readers. Each of these allocates (thread, std::vector, mmap of the TasksTraceRcu
-// thread record) and aborts when that fails (DISABLED_ tests). The Barrier()s also let the
+// of its readers. Each of these allocates (thread, std::vector, the TasksTraceRcu thread
+// record); the cold paths are tested on their own at the end. The Barrier()s also let the
 // worker free every snapshot retired so far, so nothing is freed behind the hoard's back.
 template <class D>
 void Warm(D& d) {
@@ -478,17 +478,16 @@ TEST_F(OomTest, TracepointRegisterReturnsResourceExhaustedWhenNoSnapshotFits) {
               ::testing::ExitedWithCode(0), "");
 }
 
-// ---- Where the library aborts under real exhaustion today (kept DISABLED_ so that the suite
-// passes; each one passes once its abort is fixed). Run with
-//   bazel-bin/tests/oom_test --gtest_also_run_disabled_tests --gtest_filter='*DISABLED_*'
-// Where the failure is an uncaught std::bad_alloc, the death-test wrapper catches it and reports
-// "illegal return in test statement"; in a program it is std::terminate() and SIGABRT.
+// ---- Cold paths under real exhaustion. Each of these aborted before the library handled it
+// (the fix is named per test); each passes now and guards against the abort coming back.
+// Where the failure was an uncaught std::bad_alloc, the death-test wrapper reported "illegal
+// return in test statement"; in a program it was std::terminate() and SIGABRT.
 
 // Add() with nothing left at all: the snapshot allocation fails softly, then
-// ProbeArray::Batch::Add() (rcu/probe_array.h) builds its ResourceExhausted message with
-// absl::StrCat, whose std::string allocation throws std::bad_alloc: uncaught,
-// std::terminate(), SIGABRT. Tracepoint::Register() goes through the same path. (The hook
-// cannot show this: with the hook only the snapshot allocation fails.)
+// ProbeArray::Batch::Add() (rcu/probe_array.h) builds its ResourceExhausted message, which
+// needs memory too. It used to throw std::bad_alloc from absl::StrCat; now
+// rcu/internal/status.h returns the bare code. Tracepoint::Register() goes through the same
+// path. (The hook cannot show this: with the hook only the snapshot allocation fails.)
 [[noreturn]] void AddWithNothingLeftReturnsResourceExhaustedChild() {
   TasksTraceRcu& d = TasksTraceRcu::Default();
   Warm(d);
@@ -500,14 +499,14 @@ TEST_F(OomTest, TracepointRegisterReturnsResourceExhaustedWhenNoSnapshotFits) {
   h.Release();
   ChildExit();
 }
-TEST_F(OomTest, DISABLED_AddWithNothingLeftReturnsResourceExhausted) {
+TEST_F(OomTest, AddWithNothingLeftReturnsResourceExhausted) {
   EXPECT_EXIT(AddWithNothingLeftReturnsResourceExhaustedChild(), ::testing::ExitedWithCode(0), "");
 }
 
 // Remove() of the last entry on a domain that has never queued a callback: the retirement
-// goes through Call(), whose queue (a std::vector in GpEngine) is empty and must grow:
-// std::bad_alloc from pending_.push_back() (rcu/internal/gp_engine.cc, GpEngine::Call),
-// uncaught, SIGABRT.
+// goes through Call(), whose queue (a std::vector in GpEngine) is empty and must grow. That
+// used to throw std::bad_alloc from pending_.push_back(); now Call() waits for a grace period
+// and runs the callback on the calling thread (GpEngine::Call, rcu/internal/gp_engine.cc).
 [[noreturn]] void RemoveLastEntryOnAnUnusedDomainChild() {
   TasksTraceRcu& d = *new TasksTraceRcu();
   ProbeArray<int> a(d, "cold");
@@ -519,15 +518,16 @@ TEST_F(OomTest, DISABLED_AddWithNothingLeftReturnsResourceExhausted) {
   d.Barrier();
   ChildExit();
 }
-TEST_F(OomTest, DISABLED_RemoveLastEntryOnAnUnusedDomain) {
+TEST_F(OomTest, RemoveLastEntryOnAnUnusedDomain) {
   EXPECT_EXIT(RemoveLastEntryOnAnUnusedDomainChild(), ::testing::ExitedWithCode(0), "");
 }
 
 // Remove() of the last entry in a fork() child (the domain's worker thread is gone; the queue
-// still has room from the parent): Call() restarts the worker, pthread_create() finds no cached
-// stack and no address space for a new one, and GRACE_DIE_ERRNO("pthread_create(grace callback
-// worker)") aborts (EAGAIN). A helper thread takes the stack glibc cached from the parent's
-// worker first; without it the restart succeeds on that stack.
+// still has room from the parent): Call() restarts the worker, and pthread_create() finds no
+// cached stack and no address space for a new one (EAGAIN). That used to abort; now Call()
+// and Barrier() run the queue on the calling thread (GpEngine::EnsureWorkerLocked). A helper
+// thread takes the stack glibc cached from the parent's worker first; without it the restart
+// succeeds on that stack.
 [[noreturn]] void RemoveLastEntryInAForkChildChild() {
   TasksTraceRcu& d = *new TasksTraceRcu();
   ProbeArray<int> a(d, "forked");
@@ -553,12 +553,13 @@ TEST_F(OomTest, DISABLED_RemoveLastEntryOnAnUnusedDomain) {
   if (WIFSIGNALED(status)) raise(WTERMSIG(status));
   _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 4);
 }
-TEST_F(OomTest, DISABLED_RemoveLastEntryInAForkChild) {
+TEST_F(OomTest, RemoveLastEntryInAForkChild) {
   EXPECT_EXIT(RemoveLastEntryInAForkChildChild(), ::testing::ExitedWithCode(0), "");
 }
 
-// A thread's first read section under exhaustion: TasksTraceRcu maps the thread's record
-// with mmap(), which fails, and GRACE_DIE_ERRNO("mmap(TasksTraceRcu thread record)") aborts.
+// A thread's first read section under exhaustion. TasksTraceRcu used to mmap() every thread's
+// record, which fails here, and GRACE_DIE_ERRNO aborted. The first 8 records now come from
+// static storage (rcu/tasks_trace.cc), so this thread, the process's second reader, reads.
 // Firing a tracepoint from a thread that never fired one before is such a first read.
 [[noreturn]] void FirstReadOfAThreadWithTheHeapExhaustedChild() {
   Warm(tracepoint_internal::NonFaultableDomain());
@@ -582,7 +583,7 @@ TEST_F(OomTest, DISABLED_RemoveLastEntryInAForkChild) {
   CHILD_CHECK(c.calls.load() == 1);
   ChildExit();
 }
-TEST_F(OomTest, DISABLED_FirstReadOfAThreadWithTheHeapExhausted) {
+TEST_F(OomTest, FirstReadOfAThreadWithTheHeapExhausted) {
   EXPECT_EXIT(FirstReadOfAThreadWithTheHeapExhaustedChild(), ::testing::ExitedWithCode(0), "");
 }
 

@@ -102,7 +102,8 @@ TEST(ProbeArrayTest, BatchPublishesOnceAndRetiresOnce) {
   ProbeArray<int> a(d);
   ASSERT_TRUE(a.Add(100).ok());
   d.Barrier();
-  // What a Barrier() alone adds to callbacks_invoked (its marker), to subtract below.
+  // What a Barrier() alone adds to callbacks_invoked (nothing today; kept so the count below
+  // does not depend on how Barrier() is built).
   uint64_t before = d.GetStats().callbacks_invoked;
   d.Barrier();
   const uint64_t barrier_cost = d.GetStats().callbacks_invoked - before;

@@ -31,6 +31,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "rcu/internal/check.h"
+#include "rcu/internal/status.h"
 
 namespace grace {
 namespace tracepoint_internal {
@@ -137,9 +138,9 @@ absl::StatusOr<ProbeHandle> TracepointBase::RegisterErased(void (*fn)(), void* d
                     : " (probes of a faultable tracepoint must declare may_fault=true)"));
   }
   absl::Status s = probes_.Add({fn, data, o.name}, o.priority);
-  if (!s.ok()) {
-    return absl::Status(s.code(), absl::StrCat(s.message(), "; probe '", ProbeName(o), "' data=",
-                                               absl::Hex(reinterpret_cast<uintptr_t>(data))));
+  if (!s.ok()) {  // possibly out of memory: see rcu/internal/status.h
+    return rcu_internal::StatusWithMessage(s.code(), s.message(), "; probe '", ProbeName(o),
+                                           "' data=", absl::Hex(reinterpret_cast<uintptr_t>(data)));
   }
   return ProbeHandle{this, fn, data};
 }

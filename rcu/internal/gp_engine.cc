@@ -137,53 +137,110 @@ bool GpEngine::OnWorkerThread() const noexcept {
   return id != pthread_t{} && pthread_equal(id, pthread_self());
 }
 
+// Out of memory, pending_.push_back() throws std::bad_alloc; the callback is then not queued
+// (push_back allocates before it moves anything, so `fn` is intact) and false is returned.
+bool GpEngine::PushLocked(Callback& fn) {
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+  try {
+    pending_.push_back(std::move(fn));
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+#else
+  pending_.push_back(std::move(fn));
+#endif
+  return true;
+}
+
 void GpEngine::Call(Callback fn, bool caller_in_reader) {
   const bool may_wait = !caller_in_reader && !OnWorkerThread();
-  MutexLock lock(&mu_);
-  // The bound covers every callback held in memory: queued ones and the batch being run.
-  if (stats_.pending >= options_.max_pending_callbacks) {
-    if (may_wait) {
-      ++stats_.blocked_calls;
-      EnsureWorkerLocked();
-      while (stats_.pending >= options_.max_pending_callbacks && worker_running_) {
-        work_cv_.notify_one();
-        WaitOn(room_cv_, mu_);
+  {
+    MutexLock lock(&mu_);
+    // The bound covers every callback held in memory: queued ones and the batch being run.
+    if (stats_.pending >= options_.max_pending_callbacks) {
+      if (may_wait) {
+        ++stats_.blocked_calls;
+        EnsureWorkerLocked();
+        while (stats_.pending >= options_.max_pending_callbacks && worker_running_) {
+          work_cv_.notify_one();
+          WaitOn(room_cv_, mu_);
+        }
+      } else {
+        ++stats_.over_bound;
       }
+    }
+    if (PushLocked(fn)) {
+      ++stats_.pending;
+      if (stats_.pending > stats_.peak_pending) stats_.peak_pending = stats_.pending;
+      if (EnsureWorkerLocked()) {
+        // Wake the worker only if it sleeps: a busy worker takes the queue when its batch is
+        // done, and a futex wake per Call() would dominate Call()'s cost.
+        if (worker_sleeping_) work_cv_.notify_one();
+        return;
+      }
+      // No worker (the OS refused a thread): run the queue here if this caller may wait for
+      // a grace period; otherwise it stays queued for the next Call() or Barrier() that may.
+      ++stats_.inline_runs;
+      if (!may_wait) return;
     } else {
-      ++stats_.over_bound;
+      // No memory to queue it: wait for a grace period here and run it (below).
+      if (!may_wait) {
+        RawDie(__FILE__, __LINE__,
+               "out of memory queueing an RCU callback inside a read section of the same domain "
+               "(or from one of its callbacks): it can neither be queued nor wait for its grace "
+               "period",
+               0);
+      }
+      ++stats_.inline_runs;
+      ++stats_.pending;  // held in memory (by this frame) until it has run
     }
   }
-  pending_.push_back(std::move(fn));
-  ++stats_.pending;
-  if (stats_.pending > stats_.peak_pending) stats_.peak_pending = stats_.pending;
-  EnsureWorkerLocked();
-  // Wake the worker only if it sleeps: a busy worker takes the queue when its batch is done,
-  // and a futex wake per Call() would dominate Call()'s cost.
-  if (worker_sleeping_) work_cv_.notify_one();
+  if (fn) {  // not queued: a whole grace period after this Call(), then the callback
+    Synchronize();
+    std::move(fn)();
+    MutexLock lock(&mu_);
+    ++stats_.callbacks_invoked;
+    --stats_.pending;
+    room_cv_.notify_all();
+    return;
+  }
+  DrainHere();
+}
+
+// Runs queued callbacks on the calling thread (it may wait for grace periods) until the queue
+// is empty: for a caller that found no worker thread.
+void GpEngine::DrainHere() {
+  std::vector<Callback> batch;
+  bool gp_requested = false;
+  while (TakeBatch(&batch, &gp_requested)) RunBatch(&batch);
 }
 
 void GpEngine::Barrier() {
   GRACE_CHECK(!OnWorkerThread(),
               "Barrier() called from a callback of the same domain (it would wait for itself)");
-  // The marker records which batch it ran in; Barrier() returns once that whole batch has
-  // been accounted for, so Stats read afterwards include every earlier callback.
-  uint64_t marker_batch = 0;  // written by the marker under mu_; 0 = not run yet
-  Call(
-      [this, &marker_batch] {
-        MutexLock lock(&mu_);
-        marker_batch = batches_taken_;
-      },
-      /*caller_in_reader=*/false);
+  // Every callback queued before this point is in a batch already taken, or in pending_, which
+  // the next TakeBatch() takes whole as batch number batches_taken_ + 1. Barrier() returns
+  // once that many batches are done, so Stats read afterwards include every earlier callback.
+  // No allocation: Barrier() works with the heap exhausted.
+  uint64_t target;
+  {
+    MutexLock lock(&mu_);
+    target = batches_taken_ + (pending_.empty() ? 0 : 1);
+    if (batches_done_ < target && !pending_.empty() && EnsureWorkerLocked() && worker_sleeping_) {
+      work_cv_.notify_one();
+    }
+  }
   for (;;) {
     {
       MutexLock lock(&mu_);
-      if (marker_batch != 0 && batches_done_ >= marker_batch) return;
-      if (worker_running_) {
+      if (batches_done_ >= target) return;
+      if (worker_running_ || pending_.empty()) {
+        // The worker, or another thread draining here, finishes the batch and notifies.
         WaitOn(room_cv_, mu_);
         continue;
       }
     }
-    // fork() child or a stopping engine: no worker will run the marker; run the queue here.
+    // fork() child, a stopping engine, or no thread to be had: run the queue here.
     std::vector<Callback> batch;
     bool gp_requested = false;
     if (TakeBatch(&batch, &gp_requested)) RunBatch(&batch);
@@ -195,14 +252,18 @@ GpEngine::Stats GpEngine::GetStats() const {
   return stats_;
 }
 
-void GpEngine::EnsureWorkerLocked() {
-  if (worker_running_ || stopping_) return;
+bool GpEngine::EnsureWorkerLocked() {
+  if (worker_running_ || stopping_) return true;  // a stopping engine's destructor drains
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   int err = pthread_create(&worker_, &attr, &GpEngine::WorkerMain, this);
   pthread_attr_destroy(&attr);
+  // EAGAIN: out of threads or of memory for a stack (RLIMIT_NPROC, RLIMIT_AS, a fork() child
+  // without a cached stack). Expected under exhaustion: callers run the queue themselves.
+  if (err == EAGAIN) return false;
   if (err != 0) GRACE_DIE_ERRNO("pthread_create(grace callback worker)", err);
   worker_running_ = true;
+  return true;
 }
 
 void* GpEngine::WorkerMain(void* self) {
@@ -272,7 +333,8 @@ void GpEngine::ForkChild() {
   worker_ = pthread_t{};
   worker_id_.store(pthread_t{}, std::memory_order_relaxed);
   // The parent's in-flight batch will never finish here: stop counting it, or Barrier() (which
-  // waits for batches_done_ to reach its marker's batch) would wait forever.
+  // waits for batches_done_ to reach the batch of the last callback before it) would wait
+  // forever.
   batches_taken_ = batches_done_;
   stats_.pending = pending_.size();
   mu_.unlock();

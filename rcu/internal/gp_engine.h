@@ -17,8 +17,13 @@
 //
 // Callbacks: Call() appends to pending_; the worker takes the whole list as one batch, runs
 // one grace period for it (sharing it with concurrent Synchronize() callers), then invokes the
-// batch in order. Barrier() queues a marker and waits for it, so every callback queued before
-// Barrier() started has run when it returns.
+// batch in order. Barrier() waits until the batch holding the last callback queued before it
+// is done, so every callback queued before Barrier() started has run when it returns.
+//
+// Exhaustion: with no memory to queue a callback, Call() waits for a grace period and runs it
+// on the calling thread (fatal inside a read section of the domain, where it could do
+// neither); with no thread to be had for the worker (EAGAIN), Call() and Barrier() run the
+// queue on the calling thread. Both are counted in Stats::inline_runs. tests/oom_test.
 //
 // Memory bound: at most Options::max_pending_callbacks callbacks wait at once. A Call() that
 // would exceed it blocks until the worker has made room, unless the caller is inside a read
@@ -98,6 +103,7 @@ class GpEngine {
     size_t peak_pending = 0;
     uint64_t over_bound = 0;     // Calls queued beyond the bound (reader or worker caller)
     uint64_t blocked_calls = 0;  // Calls that waited for room
+    uint64_t inline_runs = 0;    // Calls run on the caller's thread (no memory or no worker)
   };
 
   GpEngine(absl::AnyInvocable<void()> wait_for_readers, Options options);
@@ -137,7 +143,10 @@ class GpEngine {
 
   void RunGracePeriodLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(gp_mu_);
   void SynchronizeTo(GpState target) ABSL_LOCKS_EXCLUDED(gp_mu_, mu_);
-  void EnsureWorkerLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // False if the OS refused the thread (EAGAIN): the caller runs the queue itself.
+  bool EnsureWorkerLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool PushLocked(Callback& fn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DrainHere() ABSL_LOCKS_EXCLUDED(mu_);
   void WorkerLoop() ABSL_LOCKS_EXCLUDED(mu_);
   // Takes pending_ (or waits for work); false when stopping with nothing left.
   bool TakeBatch(std::vector<Callback>* batch, bool* gp_requested) ABSL_LOCKS_EXCLUDED(mu_);
