@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
@@ -90,6 +91,13 @@ int Main(int argc, char** argv, const std::vector<Ratio>& ratios) {
   for (const Ratio& r : ratios) {
     auto a = reporter.figures.find(r.ours);
     auto b = reporter.figures.find(r.peer);
+    // A peer written "=N" is a fixed budget of N ns (design.md's absolute targets).
+    const bool fixed = !r.peer.empty() && r.peer[0] == '=';
+    Figure budget;
+    if (fixed) {
+      budget.ns = budget.cpu_ns = std::strtod(r.peer.c_str() + 1, nullptr);
+      b = reporter.figures.emplace(r.peer, budget).first;
+    }
     if (a == reporter.figures.end() || b == reporter.figures.end()) {
       std::printf("| %-66s | %10s | %10s | %7s | %6s | %-7s |\n", r.what.c_str(), "-", "-", "-",
                   "-", "not run");

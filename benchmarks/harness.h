@@ -32,7 +32,7 @@ namespace bench {
 struct Ratio {
   std::string what;               // e.g. "read pair outermost vs urcu_memb"
   std::string ours;               // benchmark run name
-  std::string peer;               // benchmark run name
+  std::string peer;               // benchmark run name, or "=N": a fixed budget of N ns
   double target;                  // ours/peer must be <= target (0: report only)
   bool higher_is_better = false;  // compare items/s instead of time (e.g. grace periods/s)
   // Compare the time one thread spends per iteration: CPU time per iteration, which Google

@@ -9,6 +9,7 @@
 //   bazel run -c opt //benchmarks:tasks_trace_benchmark
 //   bazel run -c opt //benchmarks:tasks_trace_benchmark -- --benchmark_filter=ReadPair
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -117,17 +118,46 @@ void BM_TT_ConcurrentSynchronize(benchmark::State& state) {
 BENCHMARK(BM_TT_ConcurrentSynchronize)->Threads(1)->Threads(2)->Threads(8)->UseRealTime();
 
 // Retire() amortised: queueing, batching, one grace period per batch, the delete, and the
-// final Barrier() are all inside the timed region.
-void BM_TT_Retire(benchmark::State& state) {
-  static TasksTraceRcu* d = new TasksTraceRcu;
-  for (auto _ : state) d->Retire(new int(1));
-  d->Barrier();
-  TasksTraceRcu::Stats st = d->GetStats();
+// final Barrier() are all inside the timed region. Arg: Options::callback_batch_delay_us
+// (1000, the default: lazy batching; 0: a grace period as soon as the worker is free).
+TasksTraceRcu* RetireDomain(uint32_t delay_us) {
+  TasksTraceRcu::Options o;
+  o.callback_batch_delay_us = delay_us;
+  return new TasksTraceRcu(o);
+}
+
+void ReportPending(benchmark::State& state, const TasksTraceRcu& d, size_t bytes_each) {
+  TasksTraceRcu::Stats st = d.GetStats();
   state.counters["peak_pending"] = static_cast<double>(st.peak_pending_callbacks);
   state.counters["peak_pending_KiB"] =
-      static_cast<double>(st.peak_pending_callbacks) * (32 + sizeof(int)) / 1024.0;
+      static_cast<double>(st.peak_pending_callbacks) * static_cast<double>(bytes_each) / 1024.0;
+  state.counters["gps_per_1k_calls"] =
+      1000.0 * static_cast<double>(st.grace_periods) /
+      static_cast<double>(std::max<uint64_t>(st.callbacks_invoked, 1));
 }
-BENCHMARK(BM_TT_Retire)->UseRealTime();
+
+void BM_TT_Retire(benchmark::State& state) {
+  static TasksTraceRcu* lazy = RetireDomain(1000);
+  static TasksTraceRcu* eager = RetireDomain(0);
+  TasksTraceRcu* d = state.range(0) != 0 ? lazy : eager;
+  for (auto _ : state) d->Retire(new int(1));
+  d->Barrier();
+  ReportPending(state, *d, 32 + sizeof(int));
+}
+BENCHMARK(BM_TT_Retire)->Arg(1000)->Arg(0)->UseRealTime();
+
+// Call() amortised without the user's allocation: the callback bumps a counter (it fits
+// absl::AnyInvocable's inline storage), so this is the engine's own cost per callback.
+void BM_TT_Call(benchmark::State& state) {
+  static TasksTraceRcu* lazy = RetireDomain(1000);
+  static TasksTraceRcu* eager = RetireDomain(0);
+  TasksTraceRcu* d = state.range(0) != 0 ? lazy : eager;
+  static std::atomic<uint64_t> ran{0};
+  for (auto _ : state) d->Call([] { ran.fetch_add(1, std::memory_order_relaxed); });
+  d->Barrier();
+  ReportPending(state, *d, 32);
+}
+BENCHMARK(BM_TT_Call)->Arg(1000)->Arg(0)->UseRealTime();
 
 }  // namespace
 
@@ -160,8 +190,14 @@ int main(int argc, char** argv) {
           {"2 concurrent Synchronize: GPs/s vs urcu_memb",
            "BM_TT_ConcurrentSynchronize/real_time/threads:2",
            "BM_UrcuMemb_ConcurrentSynchronize/real_time/threads:2", 1.0, true},
-          {"Retire amortised vs urcu_memb call_rcu", "BM_TT_Retire/real_time",
-           "BM_UrcuMemb_CallRcu/real_time", 0},
+          {"Call amortised (engine only, no allocation) vs 100 ns budget",
+           "BM_TT_Call/1000/real_time", "=100", 1.0},
+          {"Retire amortised (new + cross-thread delete) vs 100 ns budget",
+           "BM_TT_Retire/1000/real_time", "=100", 1.0},
+          {"Retire amortised vs urcu_memb call_rcu (new + delete in both)",
+           "BM_TT_Retire/1000/real_time", "BM_UrcuMemb_CallRcu/real_time", 1.0},
+          {"Retire, lazy batching (1 ms) vs none", "BM_TT_Retire/1000/real_time",
+           "BM_TT_Retire/0/real_time", 0},
           // liburcu's other two flavours at both ends of the read/update trade-off: report only.
           // No read-pair row for urcu_qsbr: its read side is empty and its loop measures 0 ns,
           // so a ratio would divide by zero (BM_UrcuQsbr_ReadPair* stay in the table above).

@@ -170,7 +170,8 @@ BasicSrcu<kFlavor>::BasicSrcu(Options options)
       core_(options.counter_base_for_testing, /*eager_chunks=*/1),
       engine_(std::make_unique<rcu_internal::GpEngine>(
           [this] { WaitForReaders(); },
-          rcu_internal::GpEngine::Options{options.max_pending_callbacks, options.name})) {}
+          rcu_internal::GpEngine::Options{options.max_pending_callbacks, options.name,
+                                          options.callback_batch_delay_us})) {}
 
 template <rcu_internal::SrcuFlavor kFlavor>
 BasicSrcu<kFlavor>::~BasicSrcu() {

@@ -82,7 +82,8 @@
 // TasksTraceRcu::Default() 1.3 ns in the same run; Synchronize() with an idle reader thread:
 // Srcu 0.27 us, SrcuFast 2.9 us; with a reader spinning on the other CPU: Srcu 1.2 us,
 // SrcuFast 132 us (membarrier interrupts it); domain creation + destruction 0.5 us (Srcu),
-// 3.2 us (SrcuFast: the destructor's idle check uses membarrier).
+// 3.2 us (SrcuFast: the destructor's idle check uses membarrier). Retire() amortised, with the
+// object's new and delete: Srcu 153 ns, SrcuFast 132 ns (2026-12-01, lazy batching).
 
 #ifndef GRACE_RCU_SRCU_H_
 #define GRACE_RCU_SRCU_H_
@@ -123,6 +124,10 @@ struct SrcuOptions {
   // that does not fit inline). Call()/Retire() outside a read section block while it is
   // reached; inside one they go over it rather than deadlock.
   size_t max_pending_callbacks = size_t{1} << 16;
+  // Lazy batching: the longest a queued callback waits for others to share its grace period
+  // (the queue reaching half the bound, Barrier() and StartPoll() end the wait early), in
+  // microseconds; 0 starts a grace period as soon as the worker is free.
+  uint32_t callback_batch_delay_us = 1000;
   // Names the domain in diagnostics; a string literal.
   const char* name = "srcu";
   // Tests only: every counter starts at this value (minus its slot number), so a test can

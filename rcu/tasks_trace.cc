@@ -151,9 +151,11 @@ bool AnyReaderInside(uint32_t index) {
 // The grace-period state of one domain.
 class TtDomainState {
  public:
-  TtDomainState(uint32_t index, const char* name, size_t max_pending)
+  TtDomainState(uint32_t index, const char* name, const TasksTraceRcuOptions& options)
       : index_(index),
-        engine_([this] { WaitForReaders(); }, GpEngine::Options{max_pending, name}) {}
+        engine_([this] { WaitForReaders(); },
+                GpEngine::Options{options.max_pending_callbacks, name,
+                                  options.callback_batch_delay_us}) {}
 
   GpEngine& engine() { return engine_; }
 
@@ -214,7 +216,7 @@ ABSL_CONST_INIT TasksTraceRcu TasksTraceRcu::default_domain_{TasksTraceRcu::Defa
 TasksTraceRcu::TasksTraceRcu(Options options)
     : index_(rcu_internal::AllocateIndex()), options_(options) {
   state_.store(
-      new rcu_internal::TtDomainState(index_, "tasks_trace", options_.max_pending_callbacks),
+      new rcu_internal::TtDomainState(index_, "tasks_trace", options_),
       std::memory_order_release);
 }
 
@@ -242,8 +244,7 @@ rcu_internal::TtDomainState& TasksTraceRcu::State() const {
   std::lock_guard<std::mutex> lock(rcu_internal::g_default_state_mu);
   s = state_.load(std::memory_order_acquire);
   if (s == nullptr) {
-    s = new rcu_internal::TtDomainState(index_, "tasks_trace:default",
-                                        options_.max_pending_callbacks);
+    s = new rcu_internal::TtDomainState(index_, "tasks_trace:default", options_);
     state_.store(s, std::memory_order_release);
   }
   return *s;

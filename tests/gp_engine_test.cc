@@ -163,6 +163,73 @@ TEST(GpEngineTest, DestructionRunsEveryPendingCallback) {
   EXPECT_EQ(ran.load(), 500);
 }
 
+// Lazy batching (Options::batch_delay_us): a trickle of Call()s shares one grace period, and
+// each way of ending the wait early works. The delays are far longer than the test's timeout
+// margin, so a wait that did not end early shows as a hang, not as a slow pass.
+constexpr uint32_t kForeverUs = 600u * 1000 * 1000;  // 10 minutes
+
+// Polls `done` for up to 60 s (the early exit is what is tested, not a duration).
+template <typename F>
+bool Eventually(F done) {
+  for (int i = 0; i < 60000 && !done(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return done();
+}
+
+TEST(GpEngineTest, LazyBatchingSharesOneGracePeriodAndBarrierEndsTheWait) {
+  GpEngine::Options o;
+  o.batch_delay_us = kForeverUs;
+  FakeDomain d(o);
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 100; ++i) d.engine.Call([&] { ran.fetch_add(1); }, false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(ran.load(), 0) << "the worker took the batch before its delay or a Barrier()";
+  d.engine.Barrier();
+  EXPECT_EQ(ran.load(), 100);
+  EXPECT_EQ(d.engine.GetStats().grace_periods, 1u) << "100 Call()s, one shared grace period";
+}
+
+TEST(GpEngineTest, LazyBatchingEndsWhenTheDelayExpires) {
+  GpEngine::Options o;
+  o.batch_delay_us = 5000;
+  FakeDomain d(o);
+  std::atomic<int> ran{0};
+  d.engine.Call([&] { ran.fetch_add(1); }, false);
+  EXPECT_TRUE(Eventually([&] { return ran.load() == 1; })) << "no Barrier(): the delay ends it";
+}
+
+TEST(GpEngineTest, LazyBatchingEndsAtHalfTheBound) {
+  GpEngine::Options o;
+  o.batch_delay_us = kForeverUs;
+  o.max_pending_callbacks = 16;
+  FakeDomain d(o);
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 7; ++i) d.engine.Call([&] { ran.fetch_add(1); }, false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(ran.load(), 0) << "7 of 16: still gathering";
+  d.engine.Call([&] { ran.fetch_add(1); }, false);  // 8 of 16
+  EXPECT_TRUE(Eventually([&] { return ran.load() == 8; }));
+  for (int i = 0; i < 2000; ++i) d.engine.Call([&] { ran.fetch_add(1); }, false);
+  EXPECT_TRUE(Eventually([&] { return ran.load() >= 2000; })) << "a flood never waits it out";
+  d.engine.Barrier();
+  EXPECT_EQ(ran.load(), 2008);
+  EXPECT_LE(d.engine.GetStats().peak_pending, 16u);
+}
+
+TEST(GpEngineTest, LazyBatchingEndsForStartPollAndForDestruction) {
+  std::atomic<int> ran{0};
+  {
+    GpEngine::Options o;
+    o.batch_delay_us = kForeverUs;
+    FakeDomain d(o);
+    d.engine.Call([&] { ran.fetch_add(1); }, false);
+    const GpState s = d.engine.StartPoll();
+    EXPECT_TRUE(Eventually([&] { return d.engine.Poll(s); })) << "StartPoll() must not linger";
+    d.engine.Call([&] { ran.fetch_add(1); }, false);
+  }  // the destructor must not wait out the delay either
+  EXPECT_EQ(ran.load(), 2);
+}
+
 TEST(GpEngineTest, ForkDoesNotWaitForAGracePeriodInFlight) {
   FakeDomain d;
   d.readers = 1;  // the grace period below cannot end until the parent sets readers = 0

@@ -29,6 +29,14 @@ void WaitOn(std::condition_variable& cv, Mutex& mu) {
   lock.release();  // still held: ownership returns to the caller's MutexLock
 }
 
+bool WaitOnUntil(std::condition_variable& cv, Mutex& mu,
+                 std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu.native(), std::adopt_lock);
+  const bool in_time = cv.wait_until(lock, deadline) == std::cv_status::no_timeout;
+  lock.release();
+  return in_time;
+}
+
 namespace {
 
 // Process-wide list of engines, for the fork handlers.
@@ -173,9 +181,10 @@ void GpEngine::Call(Callback fn, bool caller_in_reader) {
       ++stats_.pending;
       if (stats_.pending > stats_.peak_pending) stats_.peak_pending = stats_.pending;
       if (EnsureWorkerLocked()) {
-        // Wake the worker only if it sleeps: a busy worker takes the queue when its batch is
-        // done, and a futex wake per Call() would dominate Call()'s cost.
-        if (worker_sleeping_) work_cv_.notify_one();
+        // Wake the worker only if it sleeps, or lingers and the batch is now big enough: a
+        // busy worker takes the queue when its batch is done, and a futex wake per Call()
+        // would dominate Call()'s cost.
+        if (worker_sleeping_ || (worker_lingering_ && !LingerLocked())) work_cv_.notify_one();
         return;
       }
       // No worker (the OS refused a thread): run the queue here if this caller may wait for
@@ -226,8 +235,9 @@ void GpEngine::Barrier() {
   {
     MutexLock lock(&mu_);
     target = batches_taken_ + (pending_.empty() ? 0 : 1);
-    if (batches_done_ < target && !pending_.empty() && EnsureWorkerLocked() && worker_sleeping_) {
-      work_cv_.notify_one();
+    if (batches_done_ < target && !pending_.empty()) {
+      hurry_ = true;  // no lazy batching for the batch this Barrier() waits for
+      if (EnsureWorkerLocked() && (worker_sleeping_ || worker_lingering_)) work_cv_.notify_one();
     }
   }
   for (;;) {
@@ -282,12 +292,27 @@ bool GpEngine::TakeBatch(std::vector<Callback>* batch, bool* gp_requested) {
     WaitOn(work_cv_, mu_);
     worker_sleeping_ = false;
   }
+  if (OnWorkerThread() && LingerLocked()) {
+    // Lazy batching: let more Call()s join this batch's grace period (the file comment).
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(options_.batch_delay_us);
+    worker_lingering_ = true;
+    while (LingerLocked() && WaitOnUntil(work_cv_, mu_, deadline)) {
+    }
+    worker_lingering_ = false;
+  }
+  hurry_ = false;
   batch->swap(pending_);
   *gp_requested = gp_requested_;
   gp_requested_ = false;
   ++batches_taken_;
   room_cv_.notify_all();  // the queue has room again
   return true;
+}
+
+bool GpEngine::LingerLocked() const {
+  return options_.batch_delay_us != 0 && !stopping_ && !hurry_ && !gp_requested_ &&
+         !pending_.empty() && pending_.size() < options_.max_pending_callbacks / 2;
 }
 
 void GpEngine::RunBatch(std::vector<Callback>* batch) {

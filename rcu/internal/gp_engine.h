@@ -17,7 +17,11 @@
 //
 // Callbacks: Call() appends to pending_; the worker takes the whole list as one batch, runs
 // one grace period for it (sharing it with concurrent Synchronize() callers), then invokes the
-// batch in order. Barrier() waits until the batch holding the last callback queued before it
+// batch in order. Lazy batching: once it has work, the worker lingers up to
+// Options::batch_delay_us before it takes the batch, so a stream of Call()s shares one grace
+// period (liburcu's call_rcu thread sleeps 10 ms between batches for the same reason). It
+// takes the batch at once when the queue reaches half the bound, when StartPoll() asks for a
+// grace period, for Barrier(), and when the engine stops; batch_delay_us = 0 turns it off. Barrier() waits until the batch holding the last callback queued before it
 // is done, so every callback queued before Barrier() started has run when it returns.
 //
 // Exhaustion: with no memory to queue a callback, Call() waits for a grace period and runs it
@@ -46,6 +50,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -86,6 +91,10 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
 
 // Waits on `cv` with `mu` held (as std::condition_variable::wait does).
 void WaitOn(std::condition_variable& cv, Mutex& mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+// The same with a deadline; false once it has passed.
+bool WaitOnUntil(std::condition_variable& cv, Mutex& mu,
+                 std::chrono::steady_clock::time_point deadline)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
 class GpEngine {
  public:
@@ -94,6 +103,9 @@ class GpEngine {
     size_t max_pending_callbacks = size_t{1} << 16;
     // Names the domain in diagnostics ("tasks_trace:default", "srcu"); a string literal.
     const char* name = "domain";
+    // Lazy batching (see the file comment): the longest a queued callback waits for company
+    // before its grace period starts, in microseconds. 0: no waiting.
+    uint32_t batch_delay_us = 1000;
   };
 
   struct Stats {
@@ -149,6 +161,8 @@ class GpEngine {
   void DrainHere() ABSL_LOCKS_EXCLUDED(mu_);
   void WorkerLoop() ABSL_LOCKS_EXCLUDED(mu_);
   // Takes pending_ (or waits for work); false when stopping with nothing left.
+  // True while the worker should keep gathering callbacks before it takes a batch.
+  bool LingerLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool TakeBatch(std::vector<Callback>* batch, bool* gp_requested) ABSL_LOCKS_EXCLUDED(mu_);
   void RunBatch(std::vector<Callback>* batch) ABSL_LOCKS_EXCLUDED(mu_);
   static void* WorkerMain(void* self);
@@ -167,7 +181,9 @@ class GpEngine {
   bool gp_requested_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool worker_running_ ABSL_GUARDED_BY(mu_) = false;
-  bool worker_sleeping_ ABSL_GUARDED_BY(mu_) = false;  // waiting on work_cv_
+  bool worker_sleeping_ ABSL_GUARDED_BY(mu_) = false;   // waiting on work_cv_ for work
+  bool worker_lingering_ ABSL_GUARDED_BY(mu_) = false;  // has work, waiting for more
+  bool hurry_ ABSL_GUARDED_BY(mu_) = false;  // Barrier() waits: take the next batch at once
   pthread_t worker_ ABSL_GUARDED_BY(mu_){};
   std::atomic<pthread_t> worker_id_{};               // for OnWorkerThread(); 0 when none
   uint64_t batches_done_ ABSL_GUARDED_BY(mu_) = 0;   // batches fully invoked
