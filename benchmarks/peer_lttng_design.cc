@@ -65,3 +65,24 @@ void BM_LttngDesign_Disabled(benchmark::State& state) {
 BENCHMARK(BM_LttngDesign_Disabled);
 
 }  // namespace
+
+namespace grace {
+namespace bench {
+
+// For tools/read_pair_instructions (callgrind): `n` fires of the rebuilt LTTng-UST design with
+// `probes` empty probes attached (0: disabled).
+__attribute__((noinline)) void LttngDesignFires(long n, int probes) {
+  auto* arr = new LProbe[probes + 1];
+  for (int i = 0; i < probes; ++i) arr[i] = {&EmptyPeerProbe, nullptr};
+  arr[probes] = {nullptr, nullptr};
+  rcu_assign_pointer(tp_probes, arr);
+  CMM_STORE_SHARED(tp_state, probes > 0 ? 1 : 0);
+  for (long i = 0; i < n; ++i) Fire(static_cast<int>(i));
+  CMM_STORE_SHARED(tp_state, 0);
+  rcu_assign_pointer(tp_probes, nullptr);
+  urcu_bp_synchronize_rcu();
+  delete[] arr;
+}
+
+}  // namespace bench
+}  // namespace grace

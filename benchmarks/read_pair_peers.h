@@ -13,6 +13,8 @@ void UrcuMembPairs(long n, bool nested);  // peer_urcu_memb.cc
 void UrcuMbPairs(long n, bool nested);    // peer_urcu_mb.cc
 void UrcuQsbrPairs(long n);               // peer_urcu_qsbr.cc (empty by design)
 void UrcuBpPairs(long n);                 // peer_urcu_bp.cc
+// `n` fires of LTTng-UST's tracepoint design with `probes` empty probes (0: disabled).
+void LttngDesignFires(long n, int probes);  // peer_lttng_design.cc
 
 }  // namespace bench
 }  // namespace grace

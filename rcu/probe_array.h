@@ -167,8 +167,11 @@ class ProbeArray {
   // domain. Thread-safe; lock-free; allocates nothing; callable inside a reader: yes (nests).
   // `f` may call Add/Remove/Update on this array (they publish a new snapshot; this iteration
   // continues on the old one).
+  // Inlined into its caller: a tracepoint's Fire() is one call, not two (benchmarks/
+  // tracepoint_fire_counts counts the instructions).
   template <class F>
-  void ForEach(F&& f) const noexcept(noexcept(f(std::declval<const T&>()))) {
+  __attribute__((always_inline)) void ForEach(F&& f) const
+      noexcept(noexcept(f(std::declval<const T&>()))) {
     auto token = Traits::Enter(domain_);
     Core::ForEach(core_.Acquire(), f);
     Traits::Leave(domain_, token);

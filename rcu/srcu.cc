@@ -48,7 +48,8 @@
 namespace grace {
 namespace rcu_internal {
 
-thread_local uint32_t srcu_slot_plus1 __attribute__((tls_model("initial-exec"))) = 0;
+ABSL_CONST_INIT thread_local uint32_t srcu_slot_plus1 __attribute__((tls_model("initial-exec"))) =
+    0;
 
 namespace {
 

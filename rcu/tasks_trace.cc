@@ -42,7 +42,8 @@ namespace grace {
 
 namespace rcu_internal {
 
-thread_local TtThreadRecord* tt_this_thread __attribute__((tls_model("initial-exec"))) = nullptr;
+ABSL_CONST_INIT thread_local TtThreadRecord* tt_this_thread
+    __attribute__((tls_model("initial-exec"))) = nullptr;
 
 namespace {
 
@@ -153,9 +154,8 @@ class TtDomainState {
  public:
   TtDomainState(uint32_t index, const char* name, const TasksTraceRcuOptions& options)
       : index_(index),
-        engine_([this] { WaitForReaders(); },
-                GpEngine::Options{options.max_pending_callbacks, name,
-                                  options.callback_batch_delay_us}) {}
+        engine_([this] { WaitForReaders(); }, GpEngine::Options{options.max_pending_callbacks, name,
+                                                                options.callback_batch_delay_us}) {}
 
   GpEngine& engine() { return engine_; }
 
@@ -215,9 +215,8 @@ ABSL_CONST_INIT TasksTraceRcu TasksTraceRcu::default_domain_{TasksTraceRcu::Defa
 
 TasksTraceRcu::TasksTraceRcu(Options options)
     : index_(rcu_internal::AllocateIndex()), options_(options) {
-  state_.store(
-      new rcu_internal::TtDomainState(index_, "tasks_trace", options_),
-      std::memory_order_release);
+  state_.store(new rcu_internal::TtDomainState(index_, "tasks_trace", options_),
+               std::memory_order_release);
 }
 
 TasksTraceRcu::~TasksTraceRcu() {

@@ -97,7 +97,9 @@ struct TtThreadRecord : TtRecordLinks<std_sync, TtThreadRecord> {
 
 // This thread's record; nullptr until its first read. Initial-exec TLS: reading it never
 // allocates, also from a signal handler.
-extern thread_local TtThreadRecord* tt_this_thread __attribute__((tls_model("initial-exec")));
+// ABSL_CONST_INIT on the declaration: no dynamic initialisation, so no TLS wrapper call per access.
+ABSL_CONST_INIT extern thread_local TtThreadRecord* tt_this_thread
+    __attribute__((tls_model("initial-exec")));
 
 TtThreadRecord* TtRegisterThisThread() noexcept;
 

@@ -110,7 +110,7 @@ def main(outdir):
     inst = os.path.join(outdir, "instructions.md")
     if os.path.exists(inst):
         with open(inst) as f:
-            lines += ["## Instructions per read pair (callgrind)", "", f.read().strip(), ""]
+            lines += ["## Instructions per read pair and per tracepoint fire (callgrind)", "", f.read().strip(), ""]
 
     # Read cost vs threads.
     series = collections.defaultdict(dict)
@@ -166,6 +166,40 @@ def main(outdir):
         plt.savefig(os.path.join(outdir, "tradeoff.png"), dpi=110)
         plt.close()
         lines += ["![trade-off](tradeoff.png)", ""]
+
+    # Sweeps: cost per fire vs attached probes, and grace-period cost vs live domains.
+    sweeps = {"probes": collections.defaultdict(dict), "domains": collections.defaultdict(dict)}
+    for name, b in medians.items():
+        m = re.match(r"(BM_\w+)/(\d+)(/real_time)?$", name)
+        if not m:
+            continue
+        kind = "probes" if "_Enabled" in m.group(1) else (
+            "domains" if "AmongDomains" in m.group(1) else None)
+        if kind:
+            sweeps[kind][m.group(1)[3:]][int(m.group(2))] = ns(b)
+    if any(sweeps.values()):
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+        titles = {"probes": ("probes attached", "ns per tracepoint fire (median)",
+                             "Enabled tracepoint vs probes"),
+                  "domains": ("live domains", "ns per Synchronize (median)",
+                              "Grace period vs number of domains")}
+        for ax, kind in zip(axes, ("probes", "domains")):
+            for key, pts in sorted(sweeps[kind].items()):
+                xs = sorted(pts)
+                ax.plot(xs, [pts[x] for x in xs], marker="o", label=key)
+            xl, yl, t = titles[kind]
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel(xl)
+            ax.set_ylabel(yl)
+            ax.set_title(t)
+            ax.grid(alpha=0.3)
+            if sweeps[kind]:
+                ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(os.path.join(outdir, "sweeps.png"), dpi=110)
+        plt.close(fig)
+        lines += ["![probe and domain sweeps](sweeps.png)", ""]
 
     with open(os.path.join(outdir, "report.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
