@@ -21,8 +21,9 @@
 // Options::batch_delay_us before it takes the batch, so a stream of Call()s shares one grace
 // period (liburcu's call_rcu thread sleeps 10 ms between batches for the same reason). It
 // takes the batch at once when the queue reaches half the bound, when StartPoll() asks for a
-// grace period, for Barrier(), and when the engine stops; batch_delay_us = 0 turns it off. Barrier() waits until the batch holding the last callback queued before it
-// is done, so every callback queued before Barrier() started has run when it returns.
+// grace period, for Barrier(), and when the engine stops; batch_delay_us = 0 turns it off.
+// Barrier() waits until the batch holding the last callback queued before it is done, so every
+// callback queued before Barrier() started has run when it returns.
 //
 // Exhaustion: with no memory to queue a callback, Call() waits for a grace period and runs it
 // on the calling thread (fatal inside a read section of the domain, where it could do
@@ -93,8 +94,7 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
 void WaitOn(std::condition_variable& cv, Mutex& mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 // The same with a deadline; false once it has passed.
 bool WaitOnUntil(std::condition_variable& cv, Mutex& mu,
-                 std::chrono::steady_clock::time_point deadline)
-    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+                 std::chrono::steady_clock::time_point deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
 class GpEngine {
  public:
