@@ -499,7 +499,7 @@ void ForkCheck(const char* name, Domain& d, Counters& n) {
   const pid_t pid = fork();
   if (pid < 0) return Fail(name, "fork() failed");
   if (pid == 0) {
-    alarm(60);  // a hung grace period in the child kills it (SIGALRM) and the parent fails
+    alarm(120);  // backstop: the parent gives up on the child after 45 s (below)
     d.Synchronize();
     std::atomic<int> ran{0};
     d.Call([&ran] { ran.fetch_add(1); });
@@ -507,13 +507,20 @@ void ForkCheck(const char* name, Domain& d, Counters& n) {
     _exit(ran.load() == 1 ? 0 : 3);
   }
   n.forks.fetch_add(1, std::memory_order_relaxed);
-  const auto deadline = Clock::now() + std::chrono::seconds(90);
+  const auto deadline = Clock::now() + std::chrono::seconds(45);
   int status = 0;
   for (;;) {
     const pid_t w = waitpid(pid, &status, WNOHANG);
     if (w == pid) break;
     if (w < 0 && errno != EINTR) return Fail(name, "waitpid() failed");
     if (Clock::now() > deadline) {
+      // Where the child hangs, for the log: every thread's stack, if gdb is installed.
+      char cmd[160];
+      snprintf(cmd, sizeof(cmd),
+               "command -v gdb >/dev/null && gdb -p %d -batch -ex 'thread apply all bt' "
+               "</dev/null >&2 2>&1",
+               static_cast<int>(pid));
+      if (std::system(cmd) != 0) std::fprintf(stderr, "torture: no stack of the hung child\n");
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
       return Fail(name, "fork child hung (no grace period or Barrier() in the child)");
