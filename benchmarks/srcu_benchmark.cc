@@ -282,6 +282,20 @@ BENCHMARK_TEMPLATE(BM_SynchronizeAmongDomains, SrcuFast)
     ->Arg(1000)
     ->UseRealTime();
 
+// The same for Tasks Trace RCU (up to 1023 independent domains): a domain's grace period scans
+// every thread's slot of that domain only.
+void BM_TT_SynchronizeAmongDomains(benchmark::State& state) {
+  std::vector<std::unique_ptr<TasksTraceRcu>> domains;
+  for (int i = 0; i < state.range(0); ++i) {
+    domains.push_back(std::make_unique<TasksTraceRcu>());
+    domains.back()->lock();
+    domains.back()->unlock();
+  }
+  size_t i = 0;
+  for (auto _ : state) domains[i++ % domains.size()]->Synchronize();
+}
+BENCHMARK(BM_TT_SynchronizeAmongDomains)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->UseRealTime();
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -330,6 +344,9 @@ int main(int argc, char** argv) {
            "BM_UrcuMemb_CallRcu/real_time", 0},
           {"Srcu domain create+destroy vs TasksTraceRcu domain", "BM_Srcu_CreateDestroy",
            "BM_TT_CreateDestroy", 0},
+          {"TasksTraceRcu Synchronize among 1000 domains vs among 1",
+           "BM_TT_SynchronizeAmongDomains/1000/real_time",
+           "BM_TT_SynchronizeAmongDomains/1/real_time", 0},
           {"Srcu Synchronize among 1000 domains vs among 1",
            "BM_Srcu_SynchronizeAmongDomains/1000/real_time",
            "BM_Srcu_SynchronizeAmongDomains/1/real_time", 0},

@@ -65,6 +65,8 @@
 //     inside a read section of a domain the child will use.
 //   - Callbacks run on one worker thread per domain, started on first use; they must not throw
 //     and must not call Barrier() or destroy their own domain.
+//   - Lazy batching: a callback may wait up to Options::callback_batch_delay_us (1 ms) for
+//     others before its grace period starts; Barrier() and StartPoll() do not wait.
 //
 // Memory ordering (style.md rule 3):
 //   - Synchronize(): for any read section R of the domain and any call S, either R ends before

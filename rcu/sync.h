@@ -215,11 +215,17 @@ struct std_sync {
   template <class T>
   __attribute__((always_inline)) static void owner_increment(std::atomic<T>& c) noexcept {
 #if defined(__x86_64__) && !defined(ABSL_HAVE_THREAD_SANITIZER)
+    // The counter is addressed through one register (not base + index * scale): x86 cores
+    // forward a store to the next access of the same address at no latency (memory renaming)
+    // only for base + displacement operands, and a counter bumped on every read section is
+    // one long store-to-load chain.
+    std::atomic<T>* p = &c;
+    asm("" : "+r"(p));
     if constexpr (sizeof(T) == 8 && std::atomic<T>::is_always_lock_free) {
-      asm volatile("addq $1, %0" : "+m"(c));
+      asm volatile("addq $1, %0" : "+m"(*p));
       return;
     } else if constexpr (sizeof(T) == 4 && std::atomic<T>::is_always_lock_free) {
-      asm volatile("addl $1, %0" : "+m"(c));
+      asm volatile("addl $1, %0" : "+m"(*p));
       return;
     }
 #endif
