@@ -79,13 +79,14 @@
 //   - Poll(s) == true: as if Synchronize() had been called at GetState()/StartPoll() and had
 //     returned.
 //
-// Overheads (2-core AMD EPYC VM, clang-14 -O2, 2026-11-25; benchmarks/srcu_benchmark, medians):
-// read pair SrcuFast 1.7 ns (45 instructions), Srcu 14 ns (41; two full barriers), against
-// TasksTraceRcu::Default() 1.3 ns in the same run; Synchronize() with an idle reader thread:
-// Srcu 0.27 us, SrcuFast 2.9 us; with a reader spinning on the other CPU: Srcu 1.2 us,
-// SrcuFast 132 us (membarrier interrupts it); domain creation + destruction 0.5 us (Srcu),
-// 3.2 us (SrcuFast: the destructor's idle check uses membarrier). Retire() amortised, with the
-// object's new and delete: Srcu 153 ns, SrcuFast 132 ns (2026-12-01, lazy batching).
+// Overheads (2-vCPU Intel Xeon VM, clang-14 -O2, 2026-12-01; tools/bench, medians): read pair
+// SrcuFast 1.59 ns (44 instructions), Srcu 14.8 ns (40; two full barriers), against
+// TasksTraceRcu::Default() 0.98 ns in the same run; Synchronize() with an idle reader thread:
+// Srcu 0.23 us, SrcuFast 0.57 us; with a reader spinning on the other CPU: Srcu 0.75 us,
+// SrcuFast 41 us (membarrier interrupts it); 1000 live domains: 1.6x one domain's grace period
+// (Srcu); domain creation + destruction 0.5 us (Srcu), 0.9 us (SrcuFast: the destructor's
+// idle check uses membarrier). Retire() amortised, with the object's new and delete: Srcu
+// 144 ns, SrcuFast 137 ns (lazy batching).
 
 #ifndef GRACE_RCU_SRCU_H_
 #define GRACE_RCU_SRCU_H_

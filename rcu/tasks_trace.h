@@ -61,12 +61,12 @@
 //   - Poll(s) == true: as if Synchronize() had been called at GetState()/StartPoll() and had
 //     returned.
 //
-// Overheads (2-core AMD EPYC VM, clang-14 -O2, 2026-11-25; benchmarks/tasks_trace_benchmark):
-// read pair 1.0 ns (31 instructions) vs liburcu urcu_memb 2.6 ns (49); nested 0.9 ns;
-// independent domain 1.3 ns; Synchronize() about 4 us idle (two membarriers), longer while
-// readers run (membarrier must interrupt them); Call() 23 ns amortised (lazy batching: one
-// grace period per ~15,000 callbacks under a flood), Retire() 130 ns with the object's new and
-// its delete on the worker thread (2026-12-01).
+// Overheads (2-vCPU Intel Xeon VM, clang-14 -O2, 2026-12-01; tools/bench, medians): read pair
+// 0.99 ns (27 instructions) vs liburcu urcu_memb 2.08 ns (49); nested 0.72 ns; independent
+// domain 1.23 ns (40); Synchronize() 0.38 us idle (two membarriers), 28 us while a reader
+// spins on the other CPU (membarrier must interrupt it); Call() 23.5 ns amortised (lazy
+// batching: one grace period per ~34,000 callbacks under a flood), Retire() 134 ns with the
+// object's new and its delete on the worker thread.
 
 #ifndef GRACE_RCU_TASKS_TRACE_H_
 #define GRACE_RCU_TASKS_TRACE_H_

@@ -153,15 +153,23 @@ def main(outdir):
     sync = {flavour(n): ns(b) for n, b in medians.items() if re.search(r"_SynchronizeIdle", n)}
     both = sorted(set(read) & set(sync))
     if both:
-        plt.figure(figsize=(6, 4))
-        for f in both:
-            plt.scatter(read[f], sync[f] / 1e3)
-            plt.annotate(f, (read[f], sync[f] / 1e3), fontsize=8, xytext=(4, 4),
-                         textcoords="offset points")
-        plt.xlabel("read lock+unlock, ns (median)")
-        plt.ylabel("Synchronize, idle, us (median)")
+        # Log-log: the flavours span two orders of magnitude on both axes. A read side that
+        # costs nothing (urcu_qsbr) is drawn at a floor and labelled so.
+        floor = 0.05
+        plt.figure(figsize=(7, 4.5))
+        for k, f in enumerate(both):
+            x = max(read[f], floor)
+            label = f if read[f] >= floor else f + " (0 ns)"
+            plt.scatter(x, sync[f] / 1e3)
+            dx, dy = ((5, 6), (5, -11), (-12, 9), (-12, -14))[k % 4]
+            plt.annotate(label, (x, sync[f] / 1e3), fontsize=8, xytext=(dx, dy),
+                         textcoords="offset points", ha="left" if dx > 0 else "right")
+        plt.xscale("log")
+        plt.yscale("log")
+        plt.xlabel("read lock+unlock, ns (median, log)")
+        plt.ylabel("Synchronize, idle, us (median, log)")
         plt.title("Read-side cost vs grace-period cost")
-        plt.grid(alpha=0.3)
+        plt.grid(alpha=0.3, which="both")
         plt.tight_layout()
         plt.savefig(os.path.join(outdir, "tradeoff.png"), dpi=110)
         plt.close()
