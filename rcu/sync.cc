@@ -100,7 +100,12 @@ struct MutantReport {
 bool RuntimeMutantRemoves(SyncLabel label) noexcept {
   static const char* const mutant = std::getenv("GRACE_MUTANT");
   if (mutant == nullptr || std::strcmp(mutant, label) != 0) return false;
-  g_mutant_removals.fetch_add(1, std::memory_order_relaxed);
+  if (g_mutant_removals.fetch_add(1, std::memory_order_relaxed) == 0) {
+    // Said at once, not only at exit: a test the mutant makes crash (TSan's halt_on_error,
+    // an abort) never runs the exit report, and "reached" must not depend on surviving.
+    static const char kMsg[] = "grace: mutant reached (first removal)\n";
+    (void)!write(2, kMsg, sizeof(kMsg) - 1);  // async-signal-safe
+  }
   return true;
 }
 #endif
