@@ -120,20 +120,7 @@ void GpEngine::RunGracePeriodLocked() {
 }
 
 void GpEngine::SynchronizeTo(GpState target) {
-  // Adaptive wait: a grace period lasts microseconds when no reader is inside, and one in
-  // flight that began after `target` was taken covers this caller too. A short spin that
-  // watches for either is cheaper than sleeping on gp_mu_ and being woken (two futex calls per
-  // grace period between two concurrent callers), as liburcu's synchronize_rcu() waiters spin
-  // before they sleep. Bounded: 128 pause steps, a few microseconds.
-  for (int i = 0; i < 128; ++i) {
-    if (Poll(target)) return;
-    if (gp_mu_.try_lock()) {
-      while (!Poll(target)) RunGracePeriodLocked();
-      gp_mu_.unlock();
-      return;
-    }
-    std_sync::spin();
-  }
+  if (Poll(target)) return;
   MutexLock lock(&gp_mu_);
   while (!Poll(target)) RunGracePeriodLocked();
 }
