@@ -35,6 +35,18 @@ void BM_Grace_Disabled(benchmark::State& state) {
 }
 BENCHMARK(BM_Grace_Disabled);
 
+// The same through GRACE_TRACEPOINT, which evaluates its arguments only when enabled, as
+// LTTng-UST's macro does: the like-for-like call site of BM_LttngUst_Disabled.
+void BM_Grace_Disabled_Macro(benchmark::State& state) {
+  int i = 0;
+  for (auto _ : state) {
+    GRACE_TRACEPOINT(tp_off, i);
+    ++i;
+    benchmark::DoNotOptimize(i);
+  }
+}
+BENCHMARK(BM_Grace_Disabled_Macro);
+
 void Enabled(benchmark::State& state, grace::Tracepoint<int>& tp) {
   const int n = static_cast<int>(state.range(0));
   std::vector<int> datas(n);
@@ -96,8 +108,10 @@ int main(int argc, char** argv) {
   return grace::bench::Main(
       argc, argv,
       {
-          {"disabled call site vs LTTng-UST disabled tracepoint", "BM_Grace_Disabled",
-           "BM_LttngUst_Disabled", 1.0},
+          {"disabled call site, GRACE_TRACEPOINT vs LTTng-UST disabled tracepoint",
+           "BM_Grace_Disabled_Macro", "BM_LttngUst_Disabled", 1.0},
+          {"disabled call site, tp(args) (arguments evaluated) vs LTTng-UST", "BM_Grace_Disabled",
+           "BM_LttngUst_Disabled", 0},
           {"disabled call site vs LTTng design (state word)", "BM_Grace_Disabled",
            "BM_LttngDesign_Disabled", 0},
           {"enabled, 1 probe, non-faultable vs LTTng design", "BM_Grace_Enabled_NonFaultable/1",

@@ -72,6 +72,34 @@ TEST(TracepointTest, DisabledUntilAProbeIsRegistered) {
   SynchronizeTracepointUnregister();
 }
 
+// GRACE_TRACEPOINT evaluates its arguments only while a probe is attached; operator()
+// evaluates them always (a function call). Both fire the same probes.
+TEST(TracepointTest, MacroEvaluatesArgumentsOnlyWhenEnabled) {
+  Tracepoint<int> tp{"test:macro", MayFault::kYes};
+  int evaluations = 0;
+  auto arg = [&evaluations](int v) {
+    ++evaluations;
+    return v;
+  };
+  GRACE_TRACEPOINT(tp, arg(1));
+  EXPECT_EQ(evaluations, 0) << "disabled: the argument must not be evaluated";
+  tp(arg(1));
+  EXPECT_EQ(evaluations, 1) << "operator() is a call: its argument is evaluated";
+  Counter c;
+  absl::StatusOr<ProbeHandle> h = tp.Register(&CountProbe, &c, {.may_fault = true});
+  ASSERT_TRUE(h.ok()) << h.status();
+  GRACE_TRACEPOINT(tp, arg(20));
+  tp(arg(22));
+  EXPECT_EQ(evaluations, 3);
+  EXPECT_EQ(c.calls.load(), 2);
+  EXPECT_EQ(c.sum.load(), 42);
+  ASSERT_TRUE(tp.Unregister(*h).ok());
+  GRACE_TRACEPOINT(tp, arg(5));
+  EXPECT_EQ(evaluations, 3);
+  EXPECT_EQ(c.calls.load(), 2);
+  SynchronizeTracepointUnregister();
+}
+
 TEST(TracepointTest, StatusCodes) {
   Counter c;
   // Flavour mismatch, both ways.

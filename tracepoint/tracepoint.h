@@ -24,6 +24,7 @@
 //   grace::Tracepoint<const char*, int> tp_open{"demo:open", grace::MayFault::kYes};
 //
 //   void Open(const char* path, int fd) { tp_open(path, fd); ... }
+//   GRACE_TRACEPOINT(tp_open, Describe(path), fd);  // arguments evaluated only when enabled
 //
 //   void Probe(void* data, const char* path, int fd);   // data first, then the arguments
 //   absl::StatusOr<grace::ProbeHandle> h =
@@ -111,8 +112,28 @@ class Tracepoint : public TracepointBase {
   // in priority order inside a read section of the flavour's domain. Thread-safe; allocates
   // nothing; async-signal-safe if the probes are.
   __attribute__((always_inline)) void operator()(Args... args) const noexcept {
-    if (__builtin_expect(EnabledAtCallSite(), 0)) Fire(args...);
+    if (__builtin_expect(EnabledAtCallSite(), 0)) FireEnabled(args...);
   }
+
+  // Tracepoint::EnabledAtCallSite(), Tracepoint::FireEnabled()
+  //
+  // The two halves of operator(), for GRACE_TRACEPOINT (below): the call site's test (one
+  // load and a branch) and the out-of-line call of the probes, which the macro makes only
+  // when the test passed. FireEnabled() fires whether or not a probe is attached (an empty
+  // array is fine); it is not meant to be called on its own.
+  __attribute__((always_inline)) bool EnabledAtCallSite() const noexcept {
+    // Compilers do not fold an atomic load into the compare, so on x86 (outside TSan) the
+    // word is read as the kernel's READ_ONCE() does, through a volatile lvalue: one
+    // `cmpl $0, mem` and a branch, the same code as LTTng-UST's disabled tracepoint (an
+    // aligned 4-byte load is single-copy atomic there). Elsewhere, and under TSan, a relaxed
+    // atomic load.
+#if defined(__x86_64__) && !defined(ABSL_HAVE_THREAD_SANITIZER)
+    return *reinterpret_cast<const volatile uint32_t*>(&enabled_word()) != 0;
+#else
+    return enabled_word().load(std::memory_order_relaxed) != 0;
+#endif
+  }
+  __attribute__((noinline, cold)) void FireEnabled(Args... args) const noexcept { Fire(args...); }
 
   // Tracepoint::Register()
   //
@@ -127,20 +148,7 @@ class Tracepoint : public TracepointBase {
   // ---------------------------------------------------------------------------
 
  private:
-  // The call site's test. Compilers do not fold an atomic load into the compare, so on x86
-  // (outside TSan) the word is read as the kernel's READ_ONCE() does, through a volatile
-  // lvalue: one `cmpl $0, mem` and a branch, the same code as LTTng-UST's disabled
-  // tracepoint (an aligned 4-byte load is single-copy atomic there). Elsewhere, and under
-  // TSan, a relaxed atomic load.
-  __attribute__((always_inline)) bool EnabledAtCallSite() const noexcept {
-#if defined(__x86_64__) && !defined(ABSL_HAVE_THREAD_SANITIZER)
-    return *reinterpret_cast<const volatile uint32_t*>(&enabled_word()) != 0;
-#else
-    return enabled_word().load(std::memory_order_relaxed) != 0;
-#endif
-  }
-
-  __attribute__((noinline, cold)) void Fire(Args... args) const noexcept {
+  __attribute__((always_inline)) void Fire(Args... args) const noexcept {
     const bool watch = GRACE_DCHECK_IS_ON() && may_fault() == MayFault::kNo;
     // The read section of the flavour's domain is entered through ProbeArrayDomainTraits, the
     // same seam ProbeArray uses, so a token-returning domain (SrcuFast) fits unchanged.
@@ -157,6 +165,18 @@ class Tracepoint : public TracepointBase {
     });
   }
 };
+
+// GRACE_TRACEPOINT(tp, args...)
+//
+// Fires `tp` like tp(args...), but evaluates the arguments only when a probe is attached, as
+// LTTng-UST's lttng_ust_tracepoint() macro does: for arguments that cost something to compute
+// (a formatted string, a copy). Disabled, it is the call site's load and branch and nothing
+// else; tp(args...) evaluates its arguments first, as any function call (and the kernel's
+// trace_*() inlines) does.
+#define GRACE_TRACEPOINT(tp, ...)                                                     \
+  do {                                                                                \
+    if (__builtin_expect((tp).EnabledAtCallSite(), 0)) (tp).FireEnabled(__VA_ARGS__); \
+  } while (0)
 
 // SynchronizeTracepointUnregister()
 //
