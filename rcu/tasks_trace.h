@@ -232,14 +232,9 @@ class TasksTraceRcu {
     if (__builtin_expect(rec == nullptr, 0)) rec = rcu_internal::TtRegisterThisThread();
     // Default().lock() inlines to a constant index: no load of index_.
     if (this == &default_domain_) return rec->slots[0];
-    // An independent domain's slot is addressed through one register, not base + index * 8:
-    // x86 cores forward a store to the next load of the same address at no latency (memory
-    // renaming) only for base + displacement operands, and the read pair's increment, the
-    // unlock's load and its decrement are one dependency chain. Measured on an Intel Xeon
-    // VM: 3.5 ns per read pair with the indexed operand, 1.3 ns with this (0.97 ns Default()).
-    Slot* slot = &rec->slots[index_];
-    asm("" : "+r"(slot));  // hides the index from the compiler's address folding only
-    return *slot;
+    // Not rec->slots[index_] as an indexed operand: the read pair's increment, the unlock's
+    // load and its decrement are one store-to-load chain (rcu_internal::InOneRegister).
+    return *rcu_internal::InOneRegister(&rec->slots[index_]);
   }
 
   rcu_internal::TtDomainState& State() const;
