@@ -133,22 +133,7 @@ class Tracepoint : public TracepointBase {
     return enabled_word().load(std::memory_order_relaxed) != 0;
 #endif
   }
-  __attribute__((noinline, cold)) void FireEnabled(Args... args) const noexcept { Fire(args...); }
-
-  // Tracepoint::Register()
-  //
-  // Attaches `fn(data, args...)`. See the file comment for the status codes. Thread-safe;
-  // allocates; never waits for a grace period; callable inside a probe: yes.
-  absl::StatusOr<ProbeHandle> Register(Probe fn, void* data, const ProbeOptions& o = {}) {
-    return RegisterErased(reinterpret_cast<void (*)()>(fn), data, o);
-  }
-
-  // ---------------------------------------------------------------------------
-  // End of public interface.
-  // ---------------------------------------------------------------------------
-
- private:
-  __attribute__((always_inline)) void Fire(Args... args) const noexcept {
+  __attribute__((noinline, cold)) void FireEnabled(Args... args) const noexcept {
     const bool watch = GRACE_DCHECK_IS_ON() && may_fault() == MayFault::kNo;
     // The read section of the flavour's domain is entered through ProbeArrayDomainTraits, the
     // same seam ProbeArray uses, so a token-returning domain (SrcuFast) fits unchanged.
@@ -163,6 +148,14 @@ class Tracepoint : public TracepointBase {
       fn(e.data, args...);
       tracepoint_internal::WatchEnd(w, name(), e);
     });
+  }
+
+  // Tracepoint::Register()
+  //
+  // Attaches `fn(data, args...)`. See the file comment for the status codes. Thread-safe;
+  // allocates; never waits for a grace period; callable inside a probe: yes.
+  absl::StatusOr<ProbeHandle> Register(Probe fn, void* data, const ProbeOptions& o = {}) {
+    return RegisterErased(reinterpret_cast<void (*)()>(fn), data, o);
   }
 };
 
