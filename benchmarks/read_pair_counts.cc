@@ -1,10 +1,13 @@
 // Copyright 2026 The grace Authors. SPDX-License-Identifier: Apache-2.0
 //
-// read_pair_counts VARIANT N: runs N read lock/unlock pairs of one variant, for instruction
-// counting under callgrind (tools/read_pair_instructions runs it at two N and divides the
-// difference by the difference of N, which cancels start-up). Variants: tt_default,
-// tt_default_nested, tt_domain, srcu, srcu_fast, urcu_memb, urcu_memb_nested, urcu_mb,
-// urcu_mb_nested, urcu_qsbr, urcu_bp.
+// read_pair_counts VARIANT N: runs N read lock/unlock pairs, or N tracepoint fires, of one
+// variant, for instruction counting under callgrind (tools/read_pair_instructions runs it at
+// two N and divides the difference by the difference of N, which cancels start-up). Read
+// pairs: tt_default, tt_default_nested, tt_domain, srcu, srcu_fast, urcu_memb,
+// urcu_memb_nested, urcu_mb, urcu_mb_nested, urcu_qsbr, urcu_bp. Tracepoint fires (one empty
+// probe where enabled): tp_disabled, tp_enabled_nonfaultable, tp_enabled_faultable, and the
+// rebuilt LTTng-UST design (urcu-bp read section + probe array) lttng_design_disabled,
+// lttng_design_enabled.
 
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +16,7 @@
 #include "benchmarks/read_pair_peers.h"
 #include "rcu/srcu.h"
 #include "rcu/tasks_trace.h"
+#include "tracepoint/tracepoint.h"
 
 namespace {
 
@@ -51,6 +55,21 @@ __attribute__((noinline)) void SrcuPairs(long n) {
   }
 }
 
+grace::Tracepoint<int> tp_off{"counts:off", grace::MayFault::kNo};
+grace::Tracepoint<int> tp_nf{"counts:nonfaultable", grace::MayFault::kNo};
+grace::Tracepoint<int> tp_f{"counts:faultable", grace::MayFault::kYes};
+
+__attribute__((noinline)) void EmptyProbe(void*, int v) { asm volatile("" : : "r"(v)); }
+
+__attribute__((noinline)) void Fires(grace::Tracepoint<int>& tp, long n, bool attach) {
+  grace::ProbeOptions o;
+  o.may_fault = tp.may_fault() == grace::MayFault::kYes;
+  grace::ProbeHandle h{};
+  if (attach) h = *tp.Register(&EmptyProbe, nullptr, o);
+  for (long i = 0; i < n; ++i) tp(static_cast<int>(i));
+  if (attach) (void)tp.Unregister(h);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,6 +101,16 @@ int main(int argc, char** argv) {
     grace::bench::UrcuQsbrPairs(n);
   else if (!std::strcmp(v, "urcu_bp"))
     grace::bench::UrcuBpPairs(n);
+  else if (!std::strcmp(v, "tp_disabled"))
+    Fires(tp_off, n, false);
+  else if (!std::strcmp(v, "tp_enabled_nonfaultable"))
+    Fires(tp_nf, n, true);
+  else if (!std::strcmp(v, "tp_enabled_faultable"))
+    Fires(tp_f, n, true);
+  else if (!std::strcmp(v, "lttng_design_disabled"))
+    grace::bench::LttngDesignFires(n, 0);
+  else if (!std::strcmp(v, "lttng_design_enabled"))
+    grace::bench::LttngDesignFires(n, 1);
   else {
     std::fprintf(stderr, "unknown variant %s\n", v);
     return 2;

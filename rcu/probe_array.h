@@ -167,8 +167,8 @@ class ProbeArray {
   // domain. Thread-safe; lock-free; allocates nothing; callable inside a reader: yes (nests).
   // `f` may call Add/Remove/Update on this array (they publish a new snapshot; this iteration
   // continues on the old one).
-  // Inlined into its caller: a tracepoint's Fire() is one call, not two (benchmarks/
-  // tracepoint_fire_counts counts the instructions).
+  // Inlined into its caller: a tracepoint's fire is one call, not two (tools/
+  // read_pair_instructions counts the instructions).
   template <class F>
   __attribute__((always_inline)) void ForEach(F&& f) const
       noexcept(noexcept(f(std::declval<const T&>()))) {
